@@ -1,0 +1,45 @@
+# ctxedit: build, test and demo. `make demo` and `make test` work on a fresh Debian machine with Swift.
+SHELL := /bin/bash
+SWIFT ?= swift
+APT_PACKAGES := pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libopenblas-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RELEASE := .build/release/ctxedit
+OUT ?= out
+
+.PHONY: setup build release test test-release demo samples clean help
+
+help:
+	@echo "make demo     build, then edit/inspect a sample clip (writes $(OUT)/)"
+	@echo "make test     install system packages when missing, build, run all tests"
+	@echo "make samples  regenerate Samples/ with the scene renderer"
+	@echo "make setup    install the Debian packages ctxedit needs (idempotent)"
+
+# Installs the Debian packages only when one is missing; apt-get update runs once, before installing.
+setup:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	else echo "system packages present"; fi
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release --product ctxedit
+
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+samples: release
+	$(RELEASE) samples --out Samples
+
+demo: release
+	@mkdir -p $(OUT)
+	$(RELEASE) info Samples/*.mp4
+	$(RELEASE) strip Samples/*.mp4 --frames 8 -o $(OUT)/samples-strip.png
+	@echo "demo: wrote $(OUT)/samples-strip.png"
+
+clean:
+	rm -rf .build $(OUT)

@@ -1,0 +1,48 @@
+// swift-tools-version: 6.0
+// ctxedit: text-guided video editing (ContextDiff) on the CPU, in Swift.
+//
+// Targets follow the data flow: MediaIO (decode/encode clips, strips) → Scenes (the sample renderer)
+// → Tensors → Models → Diffusion → Training → Batch, with the `ctxedit` executable on top.
+// See docs/ARCHITECTURE.md.
+import PackageDescription
+
+let package = Package(
+    name: "ctxedit",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ctxedit", targets: ["ctxedit"]),
+        .library(name: "MediaIO", targets: ["MediaIO"]),
+        .library(name: "Scenes", targets: ["Scenes"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries. Debian: libavformat-dev libavcodec-dev libswscale-dev libavutil-dev, libopenblas-dev.
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // C macros that do not import into Swift (AVERROR(EAGAIN), AVERROR_EOF, av_err2str, ...).
+        .target(name: "CFFmpegShim", dependencies: ["CFFmpeg"]),
+
+        .target(name: "MediaIO", dependencies: ["CFFmpeg", "CFFmpegShim"]),
+        .target(name: "Scenes", dependencies: ["MediaIO"]),
+        .executableTarget(
+            name: "ctxedit",
+            dependencies: [
+                "MediaIO", "Scenes",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "Scenes"]),
+        .testTarget(name: "ScenesTests", dependencies: ["Scenes", "MediaIO"]),
+    ]
+)

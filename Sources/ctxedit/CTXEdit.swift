@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `ctxedit`: text-guided video editing (ContextDiff) on the CPU.
+@main
+struct CTXEdit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ctxedit",
+        abstract: "Edit a video clip from a text prompt (ContextDiff), on the CPU.",
+        subcommands: [InfoCommand.self, StripCommand.self, SamplesCommand.self]
+    )
+}

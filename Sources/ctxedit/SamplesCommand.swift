@@ -1,0 +1,2 @@
+import ArgumentParser
+struct SamplesCommand: ParsableCommand { static let configuration = CommandConfiguration(commandName: "samples") }
