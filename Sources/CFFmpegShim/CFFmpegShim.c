@@ -1,5 +1,6 @@
 #include "CFFmpegShim.h"
 #include <errno.h>
+#include <string.h>
 #include <libavformat/avformat.h>
 #include <libavutil/display.h>
 #include <libavutil/error.h>
@@ -32,6 +33,24 @@ double ctx_stream_rotation(const struct AVStream *stream) {
     double degrees = av_display_rotation_get((const int32_t *)matrix);
     if (degrees != degrees) return 0; // NaN: degenerate matrix
     return degrees;
+}
+
+int ctx_stream_set_rotation(struct AVStream *stream, double clockwise_degrees) {
+    int32_t matrix[9];
+    av_display_rotation_set(matrix, clockwise_degrees);  /* "set" takes clockwise degrees; "get" returns counter-clockwise */
+#if LIBAVFORMAT_VERSION_MAJOR >= 61 || (LIBAVFORMAT_VERSION_MAJOR == 60 && LIBAVFORMAT_VERSION_MINOR >= 15)
+    AVPacketSideData *sd = av_packet_side_data_new(&stream->codecpar->coded_side_data,
+                                                   &stream->codecpar->nb_coded_side_data,
+                                                   AV_PKT_DATA_DISPLAYMATRIX, sizeof(matrix), 0);
+    if (!sd) return AVERROR(ENOMEM);
+    memcpy(sd->data, matrix, sizeof(matrix));
+    return 0;
+#else
+    uint8_t *data = av_stream_new_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, sizeof(matrix));
+    if (!data) return AVERROR(ENOMEM);
+    memcpy(data, matrix, sizeof(matrix));
+    return 0;
+#endif
 }
 
 void ctx_av_log_quiet(void) { av_log_set_level(AV_LOG_FATAL); }

@@ -1,4 +1,5 @@
 import CFFmpeg
+import CFFmpegShim
 import Foundation
 
 /// One libavcodec encoder, optionally feeding a libavformat muxer that writes `path`.
@@ -19,8 +20,9 @@ final class FrameEncoder {
     ///   - encoders: names to try in order (e.g. `["libx264", "mpeg4"]`); the first this libavcodec has is used.
     ///   - muxer: FFmpeg muxer name (`mp4`, `gif`), or `nil` to collect raw packets (PNG).
     ///   - timeBase: encoder time base; frame `i` gets pts `pts(i)`.
+    ///   - rotation: degrees clockwise players should turn the picture (container metadata, muxers that support it).
     init(path: String, encoders: [String], muxer: String?, width: Int, height: Int, pixelFormat: AVPixelFormat,
-         timeBase: AVRational, frameRate: AVRational, options: [String: String] = [:]) throws {
+         timeBase: AVRational, frameRate: AVRational, options: [String: String] = [:], rotation: Int = 0) throws {
         _ = quietFFmpegLogging
         self.path = path
         guard let encoder = encoders.lazy.compactMap({ avcodec_find_encoder_by_name($0) }).first else {
@@ -69,6 +71,7 @@ final class FrameEncoder {
             avcodec_parameters_from_context(st.pointee.codecpar, ctx)
             st.pointee.time_base = timeBase
             st.pointee.avg_frame_rate = frameRate
+            if rotation % 360 != 0 { _ = ctx_stream_set_rotation(st, Double(rotation)) }
             rc = avio_open(&oc.pointee.pb, path, AVIO_FLAG_WRITE)
             guard rc >= 0 else { throw fail(ffmpegMessage(rc)) }
             rc = avformat_write_header(oc, nil)

@@ -20,10 +20,12 @@ public enum VideoWriter {
     }
 
     /// Writes `frames` (all of one size) at `frameRate` frames per second.
+    /// Odd widths or heights are padded by one repeated column / row (4:2:0 video needs even sides).
+    /// - Parameter rotation: degrees clockwise to store as display metadata (MP4/MOV only), e.g. for phone-style clips.
     /// - Returns: the encoder used (e.g. `libx264`).
     @discardableResult
     public static func write(_ frames: [RGBImage], frameRate: Double, to path: String,
-                             inputs: [String] = []) throws -> String {
+                             inputs: [String] = [], rotation: Int = 0) throws -> String {
         guard let format = Format(path: path) else {
             throw MediaError.writeFailed(path: path, reason: "unknown output type; use a .mp4, .mov, .mkv, .gif or .png name")
         }
@@ -37,7 +39,7 @@ public enum VideoWriter {
         var used = ""
         try AtomicOutput.write(to: path, inputs: inputs) { temp in
             switch format {
-            case .mp4: used = try writeVideo(frames, frameRate: frameRate, temp: temp, muxer: muxerName(path))
+            case .mp4: used = try writeVideo(frames, frameRate: frameRate, temp: temp, muxer: muxerName(path), rotation: rotation)
             case .gif: used = try writeGIF(frames, frameRate: frameRate, temp: temp)
             case .png:
                 guard frames.count == 1 else {
@@ -60,13 +62,14 @@ public enum VideoWriter {
 
     static func rational(_ fps: Double) -> AVRational { av_d2q(fps, 100_000) }
 
-    private static func writeVideo(_ frames: [RGBImage], frameRate: Double, temp: String, muxer: String) throws -> String {
+    private static func writeVideo(_ frames: [RGBImage], frameRate: Double, temp: String, muxer: String,
+                                   rotation: Int) throws -> String {
         // 4:2:0 chroma needs even sides: an odd last column/row is repeated.
         let w = frames[0].width + frames[0].width % 2, h = frames[0].height + frames[0].height % 2
         let rate = rational(frameRate)
         let encoder = try FrameEncoder(path: temp, encoders: ["libx264", "mpeg4"], muxer: muxer, width: w, height: h,
                                        pixelFormat: AV_PIX_FMT_YUV420P, timeBase: av_inv_q(rate), frameRate: rate,
-                                       options: ["crf": "16", "preset": "medium"])
+                                       options: ["crf": "16", "preset": "medium"], rotation: rotation)
         for (i, image) in frames.enumerated() {
             try encoder.encode(image.paddedToEven(), pts: Int64(i))
         }

@@ -17,6 +17,8 @@ int64_t ctx_av_nopts_value(void);
 const char *ctx_av_err2str(int errnum, char *buf, size_t size);
 /// Rotation in degrees (counter-clockwise, as the display matrix says), 0 when the stream has none.
 double ctx_stream_rotation(const struct AVStream *stream);
+/// Stores a display matrix asking players to rotate by `clockwise_degrees`; call before writing the header.
+int ctx_stream_set_rotation(struct AVStream *stream, double clockwise_degrees);
 /// Quiet FFmpeg's own logging (errors still reach us through return codes).
 void ctx_av_log_quiet(void);
 
