@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "ctxedit", targets: ["ctxedit"]),
         .library(name: "MediaIO", targets: ["MediaIO"]),
         .library(name: "Scenes", targets: ["Scenes"]),
+        .library(name: "Tensors", targets: ["Tensors"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,6 +35,7 @@ let package = Package(
 
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "CFFmpegShim"]),
         .target(name: "Scenes", dependencies: ["MediaIO"]),
+        .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         .executableTarget(
             name: "ctxedit",
             dependencies: [
@@ -44,5 +46,6 @@ let package = Package(
 
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "Scenes"]),
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "MediaIO"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
     ]
 )

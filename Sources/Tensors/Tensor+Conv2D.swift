@@ -1,0 +1,81 @@
+/// 2-D convolution as PyTorch `nn.Conv2d` (groups = 1, dilation = 1), by im2col + GEMM.
+extension Tensor {
+    /// Largest im2col buffer in floats (64 MB); taller outputs are processed in bands of rows.
+    public static let im2colBudget = 16 << 20
+
+    /// - self: [N, C, H, W]; weight: [O, C, kH, kW]; bias: [O] → [N, O, Ho, Wo],
+    ///   Ho = (H + 2·padding − kH) / stride + 1 (likewise Wo).
+    public func conv2d(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0,
+                       im2colBudget: Int = Tensor.im2colBudget) -> Tensor {
+        precondition(rank == 4 && weight.rank == 4 && weight.shape[1] == shape[1],
+                     "conv2d: input \(shape), weight \(weight.shape)")
+        let n = shape[0], c = shape[1], h = shape[2], w = shape[3]
+        let o = weight.shape[0], kh = weight.shape[2], kw = weight.shape[3]
+        let ho = (h + 2 * padding - kh) / stride + 1, wo = (w + 2 * padding - kw) / stride + 1
+        precondition(ho > 0 && wo > 0, "conv2d: kernel \(kh)x\(kw) larger than padded input \(h)x\(w)")
+        let kdim = c * kh * kw, plane = ho * wo
+        var out = Tensor(shape: [n, o, ho, wo])
+        let direct = kh == 1 && kw == 1 && stride == 1 && padding == 0
+        let bandRows = max(1, min(ho, im2colBudget / max(1, kdim * wo)))
+        var col = direct ? [] : [Float](repeating: 0, count: kdim * bandRows * wo)
+
+        out.scalars.withUnsafeMutableBufferPointer { op in
+            scalars.withUnsafeBufferPointer { xp in
+                weight.scalars.withUnsafeBufferPointer { wp in
+                    col.withUnsafeMutableBufferPointer { cp in
+                        for b in 0..<n {
+                            let x = xp.baseAddress! + b * c * h * w
+                            let y = op.baseAddress! + b * o * plane
+                            if direct {
+                                Tensor.sgemm(transA: false, transB: false, m: o, n: plane, k: c,
+                                             a: wp.baseAddress!, lda: c, b: x, ldb: plane, c: y, ldc: plane)
+                                continue
+                            }
+                            var row0 = 0
+                            while row0 < ho {
+                                let rows = min(bandRows, ho - row0), cols = rows * wo
+                                Tensor.im2col(x, channels: c, height: h, width: w, kh: kh, kw: kw, stride: stride,
+                                              padding: padding, outWidth: wo, rows: row0..<(row0 + rows),
+                                              into: SharedPointer(base: cp.baseAddress!))
+                                Tensor.sgemm(transA: false, transB: false, m: o, n: cols, k: kdim,
+                                             a: wp.baseAddress!, lda: kdim, b: cp.baseAddress!, ldb: cols,
+                                             c: y + row0 * wo, ldc: plane)
+                                row0 += rows
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let bias { return out.addingChannelBias(bias) }
+        return out
+    }
+
+    /// Unfolds output rows `rows` of one image into `col`: [C·kH·kW, rows·Wo] (zeros where the window
+    /// reaches into the padding).
+    static func im2col(_ x: UnsafePointer<Float>, channels c: Int, height h: Int, width w: Int, kh: Int, kw: Int,
+                       stride: Int, padding: Int, outWidth wo: Int, rows: Range<Int>, into col: SharedPointer) {
+        let cols = rows.count * wo
+        let xs = UnsafeRawPointer(x)
+        parallelChunks(c * kh * kw, minimumPerChunk: 8) { range in
+            let xp = xs.assumingMemoryBound(to: Float.self)
+            for r in range {
+                let ch = r / (kh * kw), ky = (r / kw) % kh, kx = r % kw
+                let dst = col.base + r * cols
+                for (i, oy) in rows.enumerated() {
+                    let iy = oy * stride - padding + ky
+                    let d = dst + i * wo
+                    if iy < 0 || iy >= h {
+                        for ox in 0..<wo { d[ox] = 0 }
+                        continue
+                    }
+                    let srcRow = xp + (ch * h + iy) * w
+                    for ox in 0..<wo {
+                        let ix = ox * stride - padding + kx
+                        d[ox] = (ix >= 0 && ix < w) ? srcRow[ix] : 0
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// Elementwise arithmetic and activations. Shapes must match exactly unless a broadcast is named.
+extension Tensor {
+    /// Applies `f` to every element, in parallel for large tensors.
+    public func map(_ f: @Sendable (Float) -> Float) -> Tensor {
+        let src = scalars
+        return Tensor(shape: shape) { out in
+            let dst = SharedPointer(base: out.baseAddress!)
+            src.withUnsafeBufferPointer { s in
+                let sp = s.baseAddress!
+                parallelChunks(s.count, minimumPerChunk: 1 << 15) { r in
+                    for i in r { dst.base[i] = f(sp[i]) }
+                }
+            }
+        }
+    }
+
+    /// Combines two same-shaped tensors elementwise.
+    public func zipMap(_ other: Tensor, _ f: @Sendable (Float, Float) -> Float) -> Tensor {
+        precondition(shape == other.shape, "elementwise op: shapes \(shape) and \(other.shape) differ")
+        let a = scalars, b = other.scalars
+        return Tensor(shape: shape) { out in
+            let dst = SharedPointer(base: out.baseAddress!)
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    let x = ap.baseAddress!, y = bp.baseAddress!
+                    parallelChunks(ap.count, minimumPerChunk: 1 << 15) { r in
+                        for i in r { dst.base[i] = f(x[i], y[i]) }
+                    }
+                }
+            }
+        }
+    }
+
+    public static func + (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, +) }
+    public static func - (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, -) }
+    public static func * (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, *) }
+    public static func * (a: Tensor, s: Float) -> Tensor { a.map { $0 * s } }
+    public static func + (a: Tensor, s: Float) -> Tensor { a.map { $0 + s } }
+
+    /// Adds `bias` [C] along axis 1 of a `[N, C, ...]` tensor (a per-channel bias).
+    public func addingChannelBias(_ bias: Tensor) -> Tensor {
+        precondition(rank >= 2 && bias.count == shape[1], "channel bias: \(bias.shape) for \(shape)")
+        let n = shape[0], c = shape[1], inner = count / (n * c)
+        var out = self
+        out.scalars.withUnsafeMutableBufferPointer { o in
+            bias.scalars.withUnsafeBufferPointer { b in
+                for i in 0..<(n * c) {
+                    let v = b[i % c]
+                    for j in 0..<inner { o[i * inner + j] += v }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Adds `row` [D] to every row of a `[..., D]` tensor.
+    public func addingRow(_ row: Tensor) -> Tensor {
+        let d = shape.last ?? 0
+        precondition(row.count == d, "row add: \(row.shape) for \(shape)")
+        var out = self
+        out.scalars.withUnsafeMutableBufferPointer { o in
+            row.scalars.withUnsafeBufferPointer { r in
+                for i in 0..<(count / max(d, 1)) { for j in 0..<d { o[i * d + j] += r[j] } }
+            }
+        }
+        return out
+    }
+
+    // MARK: Activations
+
+    /// SiLU / swish: x·σ(x).
+    public func silu() -> Tensor { map { $0 / (1 + exp(-$0)) } }
+    /// GELU with the exact erf form (PyTorch `gelu`, approximate="none"): x·Φ(x).
+    public func gelu() -> Tensor { map { 0.5 * $0 * (1 + erf($0 * 0.70710678118654752)) } }
+    /// QuickGELU (CLIP): x·σ(1.702·x).
+    public func quickGELU() -> Tensor { map { $0 / (1 + exp(-1.702 * $0)) } }
+    public func sigmoid() -> Tensor { map { 1 / (1 + exp(-$0)) } }
+
+    /// GEGLU (diffusers `GEGLU` after its projection): splits the last axis `[..., 2D]` into (h, g), returns h·GELU(g).
+    public func geglu() -> Tensor {
+        let d2 = shape.last!, d = d2 / 2, rows = count / d2
+        precondition(d2 % 2 == 0, "GEGLU: last axis \(d2) is odd")
+        var outShape = shape
+        outShape[outShape.count - 1] = d
+        let src = scalars
+        return Tensor(shape: outShape) { out in
+            let dst = SharedPointer(base: out.baseAddress!)
+            src.withUnsafeBufferPointer { s in
+                let sp = s.baseAddress!
+                parallelChunks(rows, minimumPerChunk: max(1, 4096 / max(d, 1))) { r in
+                    for row in r {
+                        for j in 0..<d {
+                            let h = sp[row * d2 + j], g = sp[row * d2 + d + j]
+                            dst.base[row * d + j] = h * 0.5 * g * (1 + erf(g * 0.70710678118654752))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

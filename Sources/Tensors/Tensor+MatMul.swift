@@ -1,0 +1,61 @@
+import COpenBLAS
+
+/// Matrix products through OpenBLAS `cblas_sgemm` (row-major).
+extension Tensor {
+    /// C[M,N] = op(A)·op(B) with row-major pointers and leading dimensions: the one GEMM entry point.
+    @inline(__always)
+    static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                      beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// Linear layer as PyTorch `nn.Linear`: y = x·Wᵀ + b.
+    /// - x: [..., in]; weight: [out, in]; bias: [out] → [..., out].
+    public func linear(weight: Tensor, bias: Tensor?) -> Tensor {
+        let inF = shape.last!, outF = weight.shape[0]
+        precondition(weight.shape == [outF, inF], "linear: weight \(weight.shape) for input \(shape)")
+        let rows = count / max(inF, 1)
+        var outShape = shape
+        outShape[outShape.count - 1] = outF
+        var out = Tensor(shape: outShape)
+        out.scalars.withUnsafeMutableBufferPointer { o in
+            scalars.withUnsafeBufferPointer { x in
+                weight.scalars.withUnsafeBufferPointer { w in
+                    if let bias {
+                        bias.scalars.withUnsafeBufferPointer { b in
+                            for r in 0..<rows { for j in 0..<outF { o[r * outF + j] = b[j] } }
+                        }
+                    }
+                    Tensor.sgemm(transA: false, transB: true, m: rows, n: outF, k: inF,
+                                 a: x.baseAddress!, lda: inF, b: w.baseAddress!, ldb: inF,
+                                 beta: bias == nil ? 0 : 1, c: o.baseAddress!, ldc: outF)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Batched product of the last two axes: [..., M, K] · [..., K, N] → [..., M, N].
+    public func matmul(_ other: Tensor) -> Tensor {
+        precondition(rank >= 2 && other.rank == rank && shape.dropLast(2) == other.shape.dropLast(2),
+                     "matmul: \(shape) · \(other.shape)")
+        let m = shape[rank - 2], k = shape[rank - 1], n = other.shape[rank - 1]
+        precondition(other.shape[rank - 2] == k, "matmul: inner sizes \(k) and \(other.shape[rank - 2]) differ")
+        let batch = count / max(m * k, 1)
+        var out = Tensor(shape: Array(shape.dropLast(2)) + [m, n])
+        out.scalars.withUnsafeMutableBufferPointer { o in
+            scalars.withUnsafeBufferPointer { a in
+                other.scalars.withUnsafeBufferPointer { b in
+                    for i in 0..<batch {
+                        Tensor.sgemm(transA: false, transB: false, m: m, n: n, k: k,
+                                     a: a.baseAddress! + i * m * k, lda: k, b: b.baseAddress! + i * k * n, ldb: n,
+                                     c: o.baseAddress! + i * m * n, ldc: n)
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+
+/// Normalisation layers as PyTorch computes them (biased variance, eps inside the square root).
+extension Tensor {
+    /// `nn.GroupNorm`: x: [N, C, ...] with C divisible by `groups`; gamma, beta: [C].
+    /// y = (x − mean_g) / √(var_g + eps) · γ_c + β_c, statistics over each group's channels and positions.
+    public func groupNorm(groups: Int, gamma: Tensor?, beta: Tensor?, eps: Float = 1e-5, thenSiLU: Bool = false) -> Tensor {
+        let n = shape[0], c = shape[1]
+        precondition(c % groups == 0, "groupNorm: \(c) channels not divisible into \(groups) groups")
+        let inner = count / (n * c), perGroup = c / groups, groupSize = perGroup * inner
+        let src = scalars
+        let g = gamma?.scalars, b = beta?.scalars
+        return Tensor(shape: shape) { out in
+            let dst = SharedPointer(base: out.baseAddress!)
+            src.withUnsafeBufferPointer { sp in
+                let x = sp.baseAddress!
+                parallelChunks(n * groups) { range in
+                    for ng in range {
+                        let base = ng * groupSize
+                        var sum = 0.0
+                        for i in 0..<groupSize { sum += Double(x[base + i]) }
+                        let mean = sum / Double(groupSize)
+                        var sq = 0.0
+                        for i in 0..<groupSize { let d = Double(x[base + i]) - mean; sq += d * d }
+                        let rstd = Float(1 / (sq / Double(groupSize) + Double(eps)).squareRoot())
+                        let m = Float(mean)
+                        for cc in 0..<perGroup {
+                            let ch = (ng % groups) * perGroup + cc
+                            let scale = (g?[ch] ?? 1) * rstd, shift = (b?[ch] ?? 0) - m * scale
+                            let off = base + cc * inner
+                            for i in 0..<inner {
+                                let y = x[off + i] * scale + shift
+                                dst.base[off + i] = thenSiLU ? y / (1 + exp(-y)) : y
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `nn.LayerNorm` over the last axis: x: [..., D]; gamma, beta: [D].
+    public func layerNorm(gamma: Tensor?, beta: Tensor?, eps: Float = 1e-5) -> Tensor {
+        let d = shape.last!, rows = count / max(d, 1)
+        let src = scalars
+        let g = gamma?.scalars, b = beta?.scalars
+        return Tensor(shape: shape) { out in
+            let dst = SharedPointer(base: out.baseAddress!)
+            src.withUnsafeBufferPointer { sp in
+                let x = sp.baseAddress!
+                parallelChunks(rows, minimumPerChunk: 16) { range in
+                    for r in range {
+                        let base = r * d
+                        var sum: Float = 0
+                        for i in 0..<d { sum += x[base + i] }
+                        let mean = sum / Float(d)
+                        var sq: Float = 0
+                        for i in 0..<d { let t = x[base + i] - mean; sq += t * t }
+                        let rstd = 1 / (sq / Float(d) + eps).squareRoot()
+                        for i in 0..<d {
+                            dst.base[base + i] = (x[base + i] - mean) * rstd * (g?[i] ?? 1) + (b?[i] ?? 0)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Softmax over the last axis (max-subtracted for stability).
+    public func softmax() -> Tensor {
+        let d = shape.last!
+        var out = self
+        out.scalars.withUnsafeMutableBufferPointer { p in
+            Tensor.softmaxRows(SharedPointer(base: p.baseAddress!), rows: count / max(d, 1), width: d)
+        }
+        return out
+    }
+
+    /// In-place row softmax of a [rows, width] block.
+    static func softmaxRows(_ p: SharedPointer, rows: Int, width: Int, scale: Float = 1) {
+        parallelChunks(rows, minimumPerChunk: max(1, 8192 / max(width, 1))) { range in
+            for r in range {
+                let row = p.base + r * width
+                var m = -Float.infinity
+                for i in 0..<width { m = max(m, row[i]) }
+                var sum: Float = 0
+                for i in 0..<width { let e = exp((row[i] - m) * scale); row[i] = e; sum += e }
+                let inv = 1 / sum
+                for i in 0..<width { row[i] *= inv }
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+@testable import Tensors
+
+/// Fast kernels against the naive definitions (Reference.swift). Tolerances are absolute, on values of order 1.
+@Suite struct KernelTests {
+    @Test func linearMatchesNaive() {
+        let x = randomTensor([2, 7, 40], seed: 1), w = randomTensor([24, 40], seed: 2), b = randomTensor([24], seed: 3)
+        #expect(maxError(x.linear(weight: w, bias: b), Naive.linear(x, w, b), tolerance: 1e-4, label: "linear") <= 1e-4)
+        #expect(maxError(x.linear(weight: w, bias: nil), Naive.linear(x, w, nil), tolerance: 1e-4, label: "linear no bias") <= 1e-4)
+    }
+
+    @Test(arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0), (3, 1, 0), (1, 2, 0)])
+    func conv2dMatchesNaive(_ params: (Int, Int, Int)) {
+        let (k, stride, pad) = params
+        let x = randomTensor([2, 5, 13, 11], seed: 4), w = randomTensor([6, 5, k, k], seed: 5), b = randomTensor([6], seed: 6)
+        let ref = Naive.conv2d(x, w, b, stride: stride, padding: pad)
+        #expect(maxError(x.conv2d(weight: w, bias: b, stride: stride, padding: pad), ref, tolerance: 1e-4, label: "conv") <= 1e-4)
+        // Tiny im2col budget: one output row per band.
+        let banded = x.conv2d(weight: w, bias: b, stride: stride, padding: pad, im2colBudget: 1)
+        #expect(maxError(banded, ref, tolerance: 1e-4, label: "conv banded") <= 1e-4)
+    }
+
+    @Test func groupNormAtStableDiffusionSize() {
+        // SD's most common group norm: 320 channels, 32 groups, 64x64 latents.
+        let x = randomTensor([1, 320, 64, 64], seed: 7) * 3 + 0.5
+        let g = randomTensor([320], seed: 8), b = randomTensor([320], seed: 9)
+        let fast = x.groupNorm(groups: 32, gamma: g, beta: b, eps: 1e-5)
+        let ref = Naive.groupNorm(x, groups: 32, gamma: g, beta: b, eps: 1e-5)
+        #expect(maxError(fast, ref, tolerance: 1e-4, label: "groupNorm") <= 1e-4)
+        let fused = x.groupNorm(groups: 32, gamma: g, beta: b, eps: 1e-5, thenSiLU: true)
+        #expect(maxError(fused, ref.silu(), tolerance: 1e-4, label: "groupNorm+SiLU") <= 1e-4)
+    }
+
+    @Test func layerNormAndSoftmax() {
+        let x = randomTensor([3, 5, 64], seed: 10) * 2, g = randomTensor([64], seed: 11), b = randomTensor([64], seed: 12)
+        // LayerNorm is GroupNorm with one group over the last axis.
+        let asGroup = Naive.groupNorm(x.reshaped([15, 1, 64]), groups: 1, gamma: Tensor(shape: [1], repeating: 1),
+                                      beta: Tensor(shape: [1], repeating: 0), eps: 1e-5).reshaped([15, 64])
+        let expected = asGroup * Tensor(shape: [15, 64], scalars: (0..<15).flatMap { _ in g.scalars })
+            + Tensor(shape: [15, 64], scalars: (0..<15).flatMap { _ in b.scalars })
+        #expect(maxError(x.layerNorm(gamma: g, beta: b).reshaped([15, 64]), expected, tolerance: 1e-4, label: "layerNorm") <= 1e-4)
+        let s = x.softmax()
+        for r in 0..<15 {
+            let row = s.scalars[(r * 64)..<((r + 1) * 64)]
+            #expect(abs(row.reduce(0, +) - 1) < 1e-5)
+        }
+        // softmax(x)_i / softmax(x)_j = exp(x_i − x_j)
+        #expect(abs(s.scalars[0] / s.scalars[1] - exp(x.scalars[0] - x.scalars[1])) < 1e-4)
+    }
+
+    @Test func attentionMatchesNaiveAtAnyChunking() {
+        let q = randomTensor([2, 37, 32], seed: 13), k = randomTensor([2, 23, 32], seed: 14), v = randomTensor([2, 23, 32], seed: 15)
+        let ref = Naive.attention(q: q, k: k, v: v, heads: 4)
+        for budget in [Attention.scoreBudget, 23 * 5, 1] {
+            let fast = Attention.scaledDotProduct(q: q, k: k, v: v, heads: 4, scoreBudget: budget)
+            #expect(maxError(fast, ref, tolerance: 1e-5, label: "attention budget \(budget)") <= 1e-5)
+        }
+    }
+
+    @Test func causalMaskHidesTheFuture() {
+        let q = randomTensor([1, 6, 8], seed: 16), k = randomTensor([1, 6, 8], seed: 17), v = randomTensor([1, 6, 8], seed: 18)
+        var mask = Tensor(shape: [6, 6])
+        for i in 0..<6 { for j in (i + 1)..<6 { mask.scalars[i * 6 + j] = -.infinity } }
+        let out = Attention.scaledDotProduct(q: q, k: k, v: v, heads: 2, mask: mask)
+        // Row 0 sees only token 0: its output is v[0].
+        #expect(maxError(out.slice(axis: 1, 0..<1), v.slice(axis: 1, 0..<1), tolerance: 1e-6) <= 1e-6)
+        // Row 2 equals unmasked attention over the first three tokens.
+        let partial = Naive.attention(q: q.slice(axis: 1, 2..<3), k: k.slice(axis: 1, 0..<3), v: v.slice(axis: 1, 0..<3), heads: 2)
+        #expect(maxError(out.slice(axis: 1, 2..<3), partial, tolerance: 1e-5) <= 1e-5)
+    }
+
+    @Test func activationsAtKnownValues() {
+        let x = Tensor(shape: [4], scalars: [-1, 0, 1, 2])
+        let gelu = x.gelu().scalars, silu = x.silu().scalars, quick = x.quickGELU().scalars
+        // GELU(1) = Φ(1) = 0.8413447460685429; SiLU(1) = 1/(1+e^-1) = 0.7310585786300049.
+        #expect(abs(gelu[2] - 0.8413447) < 1e-6 && abs(gelu[0] + 0.1586553) < 1e-6 && gelu[1] == 0)
+        #expect(abs(silu[2] - 0.7310586) < 1e-6 && abs(silu[3] - 1.7615942) < 1e-6)
+        #expect(abs(quick[2] - 1 / (1 + exp(-1.702))) < 1e-6)
+        let gg = Tensor(shape: [1, 4], scalars: [2, 3, 1, -1]).geglu()
+        #expect(gg.shape == [1, 2] && abs(gg.scalars[0] - 2 * 0.8413447) < 1e-5 && abs(gg.scalars[1] - 3 * -0.1586553) < 1e-5)
+    }
+
+    @Test func shapeOperations() {
+        let x = Tensor(shape: [2, 3, 4], scalars: (0..<24).map(Float.init))
+        let p = x.permuted([2, 0, 1])
+        #expect(p.shape == [4, 2, 3])
+        // p[d, a, b] = x[a, b, d]
+        #expect(p.scalars[(3 * 2 + 1) * 3 + 2] == x.scalars[(1 * 3 + 2) * 4 + 3])
+        #expect(p.permuted([1, 2, 0]) == x)
+        let c = Tensor.concat([x, x.slice(axis: 1, 1..<2)], axis: 1)
+        #expect(c.shape == [2, 4, 4] && c.slice(axis: 1, 0..<3) == x && c.slice(axis: 1, 3..<4) == x.slice(axis: 1, 1..<2))
+        #expect(Tensor.concat(x.chunked(2, axis: 2), axis: 2) == x)
+        let up = Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4]).upsampledNearest2x()
+        #expect(up.scalars == [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
+        #expect(x.reshaped([6, -1]).shape == [6, 4])
+    }
+
+    @Test func timestepEmbeddingAtKnownValues() {
+        // t = 0: sin terms 0, cos terms 1; frequency i: exp(−ln(10000)·i/half).
+        let e = timestepEmbedding([0, 10], dim: 8, flipSinToCos: true, downscaleFreqShift: 0)
+        #expect(Array(e.scalars[0..<8]) == [1, 1, 1, 1, 0, 0, 0, 0])
+        let f1 = exp(-log(Float(10000)) / 4)
+        #expect(abs(e.scalars[8 + 1] - cos(10 * f1)) < 1e-6 && abs(e.scalars[8 + 5] - sin(10 * f1)) < 1e-6)
+    }
+}
