@@ -13,7 +13,10 @@ let package = Package(
         .executable(name: "ctxedit", targets: ["ctxedit"]),
         .library(name: "MediaIO", targets: ["MediaIO"]),
         .library(name: "Scenes", targets: ["Scenes"]),
+        .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "Models", targets: ["Models"]),
+        .library(name: "Diffusion", targets: ["Diffusion"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,6 +38,9 @@ let package = Package(
 
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "CFFmpegShim"]),
         .target(name: "Scenes", dependencies: ["MediaIO"]),
+        .target(name: "SafeTensors"),
+        .target(name: "Models", dependencies: ["Tensors", "SafeTensors"]),
+        .target(name: "Diffusion", dependencies: ["Models", "Tensors"]),
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         .executableTarget(
             name: "ctxedit",
@@ -46,6 +52,7 @@ let package = Package(
 
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "Scenes"]),
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "MediaIO"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
     ]
 )

@@ -95,4 +95,19 @@ extension Tensor {
             }
         }
     }
+
+    /// Nearest-neighbour resize of the last two axes to any size, as `F.interpolate(mode="nearest", size=…)`:
+    /// source index = ⌊dst · in / out⌋.
+    public func resizedNearest(height oh: Int, width ow: Int) -> Tensor {
+        precondition(rank == 4, "resize: expects [N, C, H, W], got \(shape)")
+        let planes = shape[0] * shape[1], h = shape[2], w = shape[3]
+        var out = Tensor(shape: [shape[0], shape[1], oh, ow])
+        for p in 0..<planes {
+            for y in 0..<oh {
+                let sy = min(h - 1, y * h / oh)
+                for x in 0..<ow { out.scalars[(p * oh + y) * ow + x] = scalars[(p * h + sy) * w + min(w - 1, x * w / ow)] }
+            }
+        }
+        return out
+    }
 }

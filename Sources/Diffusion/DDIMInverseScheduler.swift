@@ -1,0 +1,47 @@
+/// DDIM inversion (clean → noise), matching diffusers' `DDIMInverseScheduler` with η = 0: the DDIM update run
+/// forwards in time, x_{t'} = √ᾱ_{t'}·x̂₀ + √(1−ᾱ_{t'})·ε̂ with x̂₀, ε̂ evaluated at the lower timestep.
+public struct DDIMInverseScheduler: Sendable {
+    public let schedule: NoiseSchedule
+    public let stepsOffset: Int
+    public let prediction: DDIMScheduler.Prediction
+    /// ᾱ before the first step: 1 with `set_alpha_to_one`, else ᾱ_0.
+    public let initialAlphaCumprod: Float
+    public private(set) var inferenceSteps = 0
+    /// Ascending timesteps: the model is evaluated at `timesteps[i]` (leading spacing + offset).
+    public private(set) var timesteps: [Int] = []
+
+    public init(schedule: NoiseSchedule = NoiseSchedule(), stepsOffset: Int = 1,
+                prediction: DDIMScheduler.Prediction = .epsilon, setAlphaToOne: Bool = false) {
+        self.schedule = schedule
+        self.stepsOffset = stepsOffset
+        self.prediction = prediction
+        initialAlphaCumprod = setAlphaToOne ? 1 : schedule.alphasCumprod[0]
+    }
+
+    public mutating func setTimesteps(_ n: Int) {
+        precondition(n > 0 && n <= schedule.trainTimesteps, "DDIM inversion: \(n) steps")
+        inferenceSteps = n
+        let ratio = schedule.trainTimesteps / n
+        timesteps = (0..<n).map { $0 * ratio + stepsOffset }
+    }
+
+    /// One inversion step to timestep `t` (diffusers' `step(model_output, t, sample)`): the current sample sits at
+    /// s = min(t − ⌊T/n⌋, T − 1) (ᾱ_s = initial value when s < 0); returns x_t.
+    public func step(modelOutput: [Float], timestep t: Int, sample: [Float]) -> [Float] {
+        let s = min(t - schedule.trainTimesteps / inferenceSteps, schedule.trainTimesteps - 1)
+        let aS = s >= 0 ? schedule.alphasCumprod[s] : initialAlphaCumprod
+        let aT = schedule.alphasCumprod[t]
+        let sa = aS.squareRoot(), sb = (1 - aS).squareRoot()
+        let ca = aT.squareRoot(), cb = (1 - aT).squareRoot()
+        return (0..<sample.count).map { i in
+            let m = modelOutput[i], x = sample[i]
+            let x0: Float, eps: Float
+            switch prediction {
+            case .epsilon: x0 = (x - sb * m) / sa; eps = m
+            case .vPrediction: x0 = sa * x - sb * m; eps = sa * m + sb * x
+            case .sample: x0 = m; eps = (x - sa * m) / sb
+            }
+            return ca * x0 + cb * eps
+        }
+    }
+}

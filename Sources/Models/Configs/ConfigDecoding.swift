@@ -1,0 +1,72 @@
+import Foundation
+
+/// Reads a diffusers/transformers `config.json` into a `Decodable` config, naming the file and key on failure.
+public func loadConfig<C: Decodable>(_ type: C.Type, from path: String) throws -> C {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ModelError.missingFile(path: path, hint: "Every model component folder needs its config.json.")
+    }
+    do {
+        return try JSONDecoder().decode(C.self, from: data)
+    } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+        throw ModelError.badConfig(path: path, reason: "key \(keyPath(context)) has the wrong type: \(context.debugDescription)")
+    } catch let DecodingError.dataCorrupted(context) {
+        throw ModelError.badConfig(path: path, reason: "\(keyPath(context).isEmpty ? "" : "key \(keyPath(context)): ")\(context.debugDescription)")
+    } catch let DecodingError.keyNotFound(key, context) {
+        throw ModelError.badConfig(path: path, reason: "required key \(keyPath(context, key)) is missing")
+    } catch let error as ModelError {
+        throw error
+    } catch let error as ConfigValueError {
+        throw ModelError.badConfig(path: path, reason: error.description)
+    } catch {
+        throw ModelError.badConfig(path: path, reason: "\(error)")
+    }
+}
+
+private func keyPath(_ context: DecodingError.Context, _ last: CodingKey? = nil) -> String {
+    (context.codingPath + (last.map { [$0] } ?? [])).map { $0.intValue.map(String.init) ?? $0.stringValue }
+        .joined(separator: ".")
+}
+
+/// A config value ctxedit does not support (e.g. an activation it does not implement).
+public struct ConfigValueError: Error, CustomStringConvertible {
+    public let key: String
+    public let value: String
+    public let supported: [String]
+    public var description: String {
+        "key \(key) = \(value) is not supported (supported: \(supported.joined(separator: ", ")))"
+    }
+}
+
+/// Snake-case JSON keys by name.
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ s: String) { stringValue = s }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension KeyedDecodingContainer where K == AnyKey {
+    /// The value at `key`, or `fallback` when the key is absent or null (diffusers' documented default).
+    func value<T: Decodable>(_ key: String, _ fallback: T) throws -> T {
+        try decodeIfPresent(T.self, forKey: AnyKey(key)) ?? fallback
+    }
+
+    /// A string value that must be one of `allowed`.
+    func choice(_ key: String, _ fallback: String, allowed: [String]) throws -> String {
+        let v = try value(key, fallback)
+        guard allowed.contains(v) else { throw ConfigValueError(key: key, value: v, supported: allowed) }
+        return v
+    }
+
+    /// An int or a per-block list of ints (diffusers accepts both for head counts), expanded to `count` entries.
+    func intOrList(_ key: String, count: Int) throws -> [Int]? {
+        guard contains(AnyKey(key)), try !decodeNil(forKey: AnyKey(key)) else { return nil }
+        if let single = try? decode(Int.self, forKey: AnyKey(key)) { return Array(repeating: single, count: count) }
+        let list = try decode([Int].self, forKey: AnyKey(key))
+        guard list.count == count else {
+            throw ConfigValueError(key: key, value: "\(list)", supported: ["one value or \(count) values (one per block)"])
+        }
+        return list
+    }
+}

@@ -1,0 +1,89 @@
+import SafeTensors
+import Tensors
+
+/// The tensors of one model component (one or more safetensors files), handed out by checkpoint key.
+///
+/// Modules read their parameters through a `WeightScope`, which joins key prefixes the way the checkpoint
+/// names them (`down_blocks.0.resnets.1.conv1` + `.weight`). Every read checks the shape the config implies;
+/// `checkAllUsed()` reports tensors nobody read. Keys in `legacyKeys` are renamed once, at open.
+public final class CheckpointWeights {
+    public let files: [SafeTensorsFile]
+    /// Key → (file index, key in that file).
+    private var index: [String: (Int, String)] = [:]
+    private var used: Set<String> = []
+    /// Keys that are buffers rather than parameters and may be present without being read.
+    private let ignorable: Set<String>
+
+    public init(paths: [String], rename: (String) -> String = { $0 }, ignorable: Set<String> = []) throws {
+        var files: [SafeTensorsFile] = []
+        for path in paths {
+            do { files.append(try SafeTensorsFile(path: path)) } catch {
+                throw ModelError.unreadableWeights(path: path, reason: error.description)
+            }
+        }
+        self.files = files
+        self.ignorable = ignorable
+        for (i, file) in files.enumerated() {
+            for name in file.names { index[rename(name)] = (i, name) }
+        }
+    }
+
+    /// A label for messages: the file (or files) these weights come from.
+    public var label: String { files.map(\.path).joined(separator: ", ") }
+
+    public var keys: [String] { index.keys.sorted() }
+
+    public func contains(_ key: String) -> Bool { index[key] != nil }
+
+    /// The tensor at `key`, which must have `shape`.
+    public func tensor(_ key: String, shape: [Int]) throws -> Tensor {
+        guard let (fileIndex, name) = index[key] else {
+            throw ModelError.missingKey(file: label, key: key, expectedShape: shape)
+        }
+        let file = files[fileIndex]
+        do {
+            let entry = try file.entry(name)
+            guard entry.shape == shape else {
+                throw ModelError.shapeMismatch(file: file.path, key: key, expected: shape, found: entry.shape)
+            }
+            used.insert(key)
+            return Tensor(shape: shape, scalars: try file.floats(name))
+        } catch let error as SafeTensorsError {
+            throw ModelError.unreadableWeights(path: file.path, reason: error.description)
+        }
+    }
+
+    /// Throws when the checkpoint holds tensors that were never read.
+    public func checkAllUsed() throws {
+        let unused = index.keys.filter { !used.contains($0) && !ignorable.contains($0) }.sorted()
+        if !unused.isEmpty { throw ModelError.unexpectedKeys(file: label, keys: unused) }
+    }
+}
+
+/// A key prefix into `CheckpointWeights`: `scope["down_blocks"][0]["resnets"]` is `down_blocks.0.resnets`.
+public struct WeightScope {
+    public let weights: CheckpointWeights
+    public let prefix: String
+
+    public init(_ weights: CheckpointWeights, prefix: String = "") {
+        self.weights = weights
+        self.prefix = prefix
+    }
+
+    public subscript(_ name: String) -> WeightScope {
+        WeightScope(weights, prefix: prefix.isEmpty ? name : "\(prefix).\(name)")
+    }
+
+    public subscript(_ index: Int) -> WeightScope { self[String(index)] }
+
+    /// The tensor `prefix.name` with the given shape.
+    public func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
+        try weights.tensor(self[name].prefix, shape: shape)
+    }
+
+    /// Whether `prefix.name` (a tensor or any tensor below it) exists.
+    public func has(_ name: String) -> Bool {
+        let key = self[name].prefix
+        return weights.contains(key) || weights.keys.contains { $0.hasPrefix(key + ".") }
+    }
+}
