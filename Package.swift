@@ -50,9 +50,12 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(name: "ctxedit-bench", dependencies: ["Models", "Tensors"]),
+
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "Scenes"]),
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "MediaIO"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "SafeTensors"]),
     ]
 )

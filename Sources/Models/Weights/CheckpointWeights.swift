@@ -13,6 +13,9 @@ public final class CheckpointWeights {
     private var used: Set<String> = []
     /// Keys that are buffers rather than parameters and may be present without being read.
     private let ignorable: Set<String>
+    /// When set, every requested tensor is made up (uniform in ±scale, seeded by key): models at any size
+    /// without files, for benchmarks.
+    private var random: (seed: UInt64, scale: Float)?
 
     public init(paths: [String], rename: (String) -> String = { $0 }, ignorable: Set<String> = []) throws {
         var files: [SafeTensorsFile] = []
@@ -28,15 +31,38 @@ public final class CheckpointWeights {
         }
     }
 
+    /// Weights that do not exist on disk: each tensor is uniform noise in ±`scale`, deterministic per key and seed.
+    /// Timings do not depend on values, so benchmarks build SD-sized models this way.
+    public static func random(seed: UInt64, scale: Float = 0.02) -> CheckpointWeights {
+        CheckpointWeights(randomSeed: seed, scale: scale)
+    }
+
+    private init(randomSeed: UInt64, scale: Float) {
+        files = []
+        ignorable = []
+        random = (randomSeed, scale)
+    }
+
     /// A label for messages: the file (or files) these weights come from.
     public var label: String { files.map(\.path).joined(separator: ", ") }
 
     public var keys: [String] { index.keys.sorted() }
 
-    public func contains(_ key: String) -> Bool { index[key] != nil }
+    public func contains(_ key: String) -> Bool { random != nil || index[key] != nil }
+
+    static func noise(key: String, shape: [Int], seed: UInt64, scale: Float) -> Tensor {
+        var state = key.utf8.reduce(seed ^ 0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 }
+        return Tensor(shape: shape) { out in
+            for i in 0..<out.count {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                out[i] = (Float(state >> 40) / Float(1 << 24) * 2 - 1) * scale
+            }
+        }
+    }
 
     /// The tensor at `key`, which must have `shape`.
     public func tensor(_ key: String, shape: [Int]) throws -> Tensor {
+        if let random { return Self.noise(key: key, shape: shape, seed: random.seed, scale: random.scale) }
         guard let (fileIndex, name) = index[key] else {
             throw ModelError.missingKey(file: label, key: key, expectedShape: shape)
         }

@@ -1,0 +1,1112 @@
+#!/usr/bin/env python3
+"""Build the numerical reference fixtures (golden files) under Tests/Fixtures/.
+
+Every model here is a tiny configuration with random weights drawn from fixed seeds, so nothing is downloaded.
+The Swift tests load the saved weights, run the same inputs and compare against the saved outputs; Python is
+needed only to regenerate the files, never at test time.
+
+Usage (normally through scripts/make-fixtures.sh):
+
+    .venv/bin/python scripts/make_fixtures.py                 # all fixtures
+    .venv/bin/python scripts/make_fixtures.py --only scheduler randn
+
+Fixture folders (one function each, in the order they are built):
+
+    tokenizer/        tiny CLIP BPE vocabulary (vocab.json, merges.txt) + tokenizer_cases.json
+    clip_text/        tiny CLIPTextModel, quick_gelu  (config.json, model.safetensors, io.safetensors)
+    clip_text_gelu/   the same with hidden_act "gelu"
+    vae/              tiny AutoencoderKL               (config.json, diffusion_pytorch_model.safetensors, io.safetensors)
+    unet/             tiny UNet2DConditionModel        (+ io.safetensors, unet_intermediates.safetensors)
+    scheduler/        DDIMScheduler / DDIMInverseScheduler timesteps and step() outputs
+    randn/            torch CPU randn outputs for a few seeds and shapes
+
+Conventions: float32 everywhere (integer ids also as int64 where stated), tensor names are the module paths of
+the reference models, one README.md per folder with the library versions and seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import ctypes
+import ctypes.util
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+# No hub access: make every library fail fast instead of trying the network.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("DIFFUSERS_VERBOSITY", "error")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from safetensors.torch import load_file, save_file  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = REPO_ROOT / "Tests" / "Fixtures"
+REGENERATE = "scripts/make-fixtures.sh"
+
+MAX_LENGTH = 77  # CLIP context length (tokenizer model_max_length and max_position_embeddings)
+BOS = "<|startoftext|>"
+EOS = "<|endoftext|>"
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Shared helpers
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries that produce the fixtures (recorded in every README and JSON)."""
+    names = ["torch", "diffusers", "transformers", "tokenizers", "safetensors", "numpy"]
+    versions = {"python": platform.python_version()}
+    for name in names:
+        versions[name] = importlib.metadata.version(name)
+    return versions
+
+
+def fresh_dir(path: Path) -> Path:
+    """Remove and recreate one fixture folder, so no stale file survives a regeneration."""
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+def save_tensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None) -> None:
+    """Save tensors as safetensors: half-precision floats widened to float32, float32/float64/integers as they are."""
+    out = {}
+    for name, tensor in tensors.items():
+        tensor = tensor.detach().cpu()
+        if tensor.dtype in (torch.float16, torch.bfloat16):
+            tensor = tensor.to(torch.float32)
+        out[name] = tensor.clone().contiguous()  # clone: safetensors refuses views that share memory
+    save_file(out, str(path), metadata=metadata)
+
+
+def compact_json(value, indent: int = 0) -> str:
+    """JSON with two-space indentation, except that lists of numbers/strings/booleans stay on one line."""
+    pad, inner = "  " * indent, "  " * (indent + 1)
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {compact_json(v, indent + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        return "[\n" + ",\n".join(inner + compact_json(v, indent + 1) for v in value) + "\n" + pad + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_json(path: Path, value) -> None:
+    """Write JSON with stable formatting (UTF-8, scalar lists on one line, trailing newline)."""
+    path.write_text(compact_json(value) + "\n", encoding="utf-8")
+
+
+def shape_table(path: Path) -> list[str]:
+    """Markdown lines listing every tensor of a safetensors file with its dtype and shape."""
+    lines = [f"`{path.name}`:", ""]
+    for name, tensor in load_file(str(path)).items():
+        dtype = str(tensor.dtype).replace("torch.", "")
+        lines.append(f"- `{name}`: {dtype} {list(tensor.shape)}")
+    lines.append("")
+    return lines
+
+
+def write_readme(folder: Path, title: str, body: list[str], seeds: str) -> None:
+    """Write a folder's README.md: what it holds, the seeds, the exact versions, and how to regenerate."""
+    versions = library_versions()
+    lines = [f"# {title}", "", *body, "", f"Seeds: {seeds}.", "", "Produced with:", ""]
+    lines += [f"- {name} {version}" for name, version in versions.items()]
+    lines += [
+        "",
+        f"Generated by `scripts/make_fixtures.py` (run `{REGENERATE}`); do not edit by hand.",
+        "",
+    ]
+    (folder / "README.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def perturb_constant_parameters(model: torch.nn.Module, seed: int) -> None:
+    """Give every constant-initialised parameter (norm scales of 1, zero biases) random values.
+
+    Default initialisation leaves LayerNorm/GroupNorm weights at 1 and many biases at 0, so a port that drops or
+    transposes them would still pass. Scales become 1 + 0.1·N(0,1) and zero tensors 0.05·N(0,1).
+    """
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for _, parameter in sorted(model.named_parameters()):
+            if parameter.numel() < 2 or not bool((parameter == parameter.flatten()[0]).all()):
+                continue
+            noise = torch.randn(parameter.shape, generator=generator)
+            if float(parameter.flatten()[0]) == 0.0:
+                parameter.copy_(0.05 * noise)
+            else:
+                parameter.copy_(parameter + 0.1 * noise)
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# a. Tokenizer
+# ------------------------------------------------------------------------------------------------------------------
+
+# Words that must become single tokens. Contractions are here because CLIP's pre-tokenizer regex splits
+# "it's" into "it" + "'s", and real CLIP has those suffixes as single tokens.
+TOKENIZER_WORDS = """
+a red green blue yellow circle square triangle star moving left right up down on background gradient
+porsche car driving curvy road the of with and dog cat sitting mat
+in at to is it an white black orange purple small big large slowly fast over under photo
+'s 't 're 've 'm 'll 'd
+""".split()
+
+# Frequent words and pieces get extra weight so that the learned merges look like a real vocabulary
+# (common pieces such as "ing</w>" are shared by several words).
+TOKENIZER_WORD_WEIGHTS = {"a": 8, "the": 8, "of": 5, "with": 4, "and": 5, "on": 5, "red": 3, "moving": 3}
+
+TOKENIZER_CASES = [
+    "a red circle moving left",
+    "A RED Circle Moving LEFT",
+    "a red circle, moving left!",
+    "a blue square on a yellow background.",
+    "a porsche car driving on a curvy road",
+    "3 cats and 12 dogs in 2024, 1.5x speed",
+    "it's a dog; don't move",
+    "IT'S the cat's mat, we're here, I'm sure you'll see she'd they've",
+    "a café au lait",
+    "a cafe\u0301 au lait (decomposed accent)",
+    "naïve résumé, ÀÉÎÕÜ, straße",
+    "İstanbul",
+    "a cat 🐱 sitting on a mat 🙂👍🏽",
+    "一只猫 sitting on the mat",
+    "東京タワー at night",
+    "a   red\tcircle\n\nmoving  left  ",
+    "\u00a0non\u00a0breaking\u3000spaces ",
+    "a\u200bzero\u200bwidth and a\u0000null",
+    "dog &amp; cat &lt;3 &quot;quoted&quot;",
+    "a-red_circle/moving.left",
+    "!!! ??? ... ,,,",
+    "Ｆｕｌｌｗｉｄｔｈ ＡＢＣ",
+    "unknownword xyzzy supercalifragilistic",
+    f"{BOS}a dog{EOS}",
+    "",
+    " ".join(
+        ["a red circle moving left on a blue background with a yellow star and a green triangle sitting on a mat"] * 5
+    ),
+]
+
+
+def bytes_to_unicode() -> dict[int, str]:
+    """CLIP's (and GPT-2's) reversible byte → printable-character table.
+
+    Printable Latin-1 bytes map to themselves; the other 68 bytes map to code points 256, 257, ... in byte order.
+    The order of this dict is the order of the first 256 vocabulary entries.
+    """
+    printable = (
+        list(range(ord("!"), ord("~") + 1))
+        + list(range(ord("¡"), ord("¬") + 1))
+        + list(range(ord("®"), ord("ÿ") + 1))
+    )
+    table = {byte: chr(byte) for byte in printable}
+    extra = 0
+    for byte in range(256):
+        if byte not in table:
+            table[byte] = chr(256 + extra)
+            extra += 1
+    return table
+
+
+def word_symbols(word: str, byte_table: dict[int, str]) -> tuple[str, ...]:
+    """A word as CLIP's BPE sees it: byte-level characters, the last one with the end-of-word marker."""
+    symbols = [byte_table[b] for b in word.encode("utf-8")]
+    symbols[-1] += "</w>"
+    return tuple(symbols)
+
+
+def learn_bpe_merges(weighted_words: dict[str, int]) -> list[tuple[str, str]]:
+    """Plain BPE training: merge the most frequent adjacent pair until every word is one symbol.
+
+    Ties are broken by the pair's text so the result is deterministic.
+    """
+    byte_table = bytes_to_unicode()
+    corpus = {word_symbols(word, byte_table): count for word, count in weighted_words.items()}
+    merges: list[tuple[str, str]] = []
+    while True:
+        pair_counts: collections.Counter[tuple[str, str]] = collections.Counter()
+        for symbols, count in corpus.items():
+            for pair in zip(symbols, symbols[1:]):
+                pair_counts[pair] += count
+        if not pair_counts:
+            return merges
+        best = min(pair_counts, key=lambda pair: (-pair_counts[pair], pair))
+        merges.append(best)
+        corpus = {merge_pair(symbols, best): count for symbols, count in corpus.items()}
+
+
+def merge_pair(symbols: tuple[str, ...], pair: tuple[str, str]) -> tuple[str, ...]:
+    """Replace every occurrence of `pair` in `symbols` by its concatenation (left to right)."""
+    out: list[str] = []
+    index = 0
+    while index < len(symbols):
+        if index + 1 < len(symbols) and (symbols[index], symbols[index + 1]) == pair:
+            out.append(symbols[index] + symbols[index + 1])
+            index += 2
+        else:
+            out.append(symbols[index])
+            index += 1
+    return tuple(out)
+
+
+def write_clip_vocabulary(folder: Path) -> dict[str, int]:
+    """Write vocab.json, merges.txt and the tokenizer config files in the layout of an SD `tokenizer/` folder.
+
+    Vocabulary order is CLIP's: the 256 byte characters, the same 256 with "</w>", one entry per merge, then
+    <|startoftext|> and <|endoftext|>.
+    """
+    weighted = {word: TOKENIZER_WORD_WEIGHTS.get(word, 1) for word in TOKENIZER_WORDS}
+    merges = learn_bpe_merges(weighted)
+    byte_chars = list(bytes_to_unicode().values())
+    entries = byte_chars + [c + "</w>" for c in byte_chars] + ["".join(m) for m in merges] + [BOS, EOS]
+    if len(set(entries)) != len(entries):
+        raise RuntimeError("BPE training produced a duplicate vocabulary entry; change TOKENIZER_WORDS")
+    vocab = {token: index for index, token in enumerate(entries)}
+
+    (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    merge_lines = ["#version: 0.2"] + [f"{left} {right}" for left, right in merges]
+    (folder / "merges.txt").write_text("\n".join(merge_lines) + "\n", encoding="utf-8")
+    special = {"bos_token": BOS, "eos_token": EOS, "unk_token": EOS, "pad_token": EOS}
+    write_json(folder / "special_tokens_map.json", special)
+    config = {
+        "tokenizer_class": "CLIPTokenizer",
+        "model_max_length": MAX_LENGTH,
+        "do_lower_case": True,
+        "errors": "replace",
+        "add_prefix_space": False,
+        **special,
+    }
+    write_json(folder / "tokenizer_config.json", config)
+    return vocab
+
+
+def make_tokenizer(out: Path):
+    """Fixture a: tiny CLIP vocabulary plus slow-tokenizer outputs for tricky prompts. Returns the tokenizer."""
+    from transformers import CLIPTokenizer, CLIPTokenizerFast
+
+    folder = fresh_dir(out / "tokenizer")
+    vocab = write_clip_vocabulary(folder)
+    slow = CLIPTokenizer.from_pretrained(str(folder))
+    fast = CLIPTokenizerFast.from_pretrained(str(folder), from_slow=True)
+    if slow.model_max_length != MAX_LENGTH or slow.pad_token != EOS:
+        raise RuntimeError("tokenizer config was not picked up")
+
+    for word in TOKENIZER_WORDS:
+        expected = ["".join(word_symbols(word, bytes_to_unicode()))]
+        if slow.tokenize(word) != expected:
+            raise RuntimeError(f"vocabulary word {word!r} is not a single token: {slow.tokenize(word)}")
+
+    ftfy_installed = slow.fix_text is not None
+    if ftfy_installed:
+        raise RuntimeError("ftfy is installed in this environment; uninstall it (`.venv/bin/pip uninstall ftfy`): "
+                           "the fixtures record the slow tokenizer's BasicTokenizer fallback")
+    cleaning_path = (
+        "ftfy.fix_text + whitespace_clean + lower()"
+        if ftfy_installed
+        else "BasicTokenizer(strip_accents=False, do_split_on_punc=False) fallback (ftfy not installed)"
+    )
+
+    cases = []
+    for text in TOKENIZER_CASES:
+        encoded = slow(text, padding="max_length", max_length=MAX_LENGTH, truncation=True)
+        unpadded = slow(text)["input_ids"]
+        fast_ids = fast(text, padding="max_length", max_length=MAX_LENGTH, truncation=True)["input_ids"]
+        case = {
+            "text": text,
+            "input_ids": encoded["input_ids"],
+            "attention_mask": encoded["attention_mask"],
+            "tokens": slow.convert_ids_to_tokens(unpadded),
+            "untruncated_length": len(unpadded),
+            "fast_tokenizer_matches": fast_ids == encoded["input_ids"],
+        }
+        if fast_ids != encoded["input_ids"]:
+            case["fast_input_ids"] = fast_ids
+        cases.append(case)
+
+    document = {
+        "description": "transformers CLIPTokenizer (slow, Python) on the tiny vocabulary in this folder, "
+        "called as tokenizer(text, padding='max_length', max_length=77, truncation=True)",
+        "ftfy_installed": ftfy_installed,
+        "text_cleaning_path": cleaning_path,
+        "vocab_size": len(vocab),
+        "bos_token_id": vocab[BOS],
+        "eos_token_id": vocab[EOS],
+        "pad_token_id": vocab[EOS],
+        "model_max_length": MAX_LENGTH,
+        "versions": library_versions(),
+        "cases": cases,
+    }
+    write_json(folder / "tokenizer_cases.json", document)
+
+    mismatches = [c["text"] for c in cases if not c["fast_tokenizer_matches"]]
+    write_readme(
+        folder,
+        "Tiny CLIP tokenizer",
+        [
+            "A CLIP byte-level BPE vocabulary built by `make_fixtures.py` in CLIP's file format "
+            f"({len(vocab)} entries: 256 byte characters, the same with `</w>`, {len(vocab) - 514} merges, "
+            f"`{BOS}` = {vocab[BOS]}, `{EOS}` = {vocab[EOS]}).",
+            "",
+            "- `vocab.json`, `merges.txt` (first line `#version: 0.2`), `tokenizer_config.json`, "
+            "`special_tokens_map.json`: the layout of a Stable Diffusion `tokenizer/` folder.",
+            "- `tokenizer_cases.json`: for each prompt, `input_ids` and `attention_mask` padded with "
+            f"`{EOS}` and truncated to {MAX_LENGTH}, `tokens` (unpadded BPE strings) and `untruncated_length`.",
+            "",
+            f"Reference: transformers' slow `CLIPTokenizer`. ftfy installed: {ftfy_installed}, so text cleaning "
+            f"is the {cleaning_path}.",
+            "`fast_tokenizer_matches` says whether `CLIPTokenizerFast` (converted from the same files) agrees; "
+            f"where it does not, `fast_input_ids` holds its ids. Disagreements: {len(mismatches)} of {len(cases)}"
+            + (": " + "; ".join(repr(t) for t in mismatches) if mismatches else "") + ".",
+            "",
+            "Words built as single tokens: " + " ".join(f"`{w}`" for w in TOKENIZER_WORDS) + ".",
+        ],
+        seeds="none (deterministic BPE training, ties broken by pair text)",
+    )
+    return slow
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# b. CLIP text encoder
+# ------------------------------------------------------------------------------------------------------------------
+
+CLIP_PROMPTS = ["a red circle moving left", "A porsche car driving on a curvy road, café 🙂"]
+
+
+def make_clip_text(out: Path, tokenizer, hidden_act: str, folder_name: str, seed: int) -> None:
+    """Fixture b: tiny CLIPTextModel with random weights, its config/weights and outputs for two prompts."""
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    folder = fresh_dir(out / folder_name)
+    vocab = tokenizer.get_vocab()
+    config = CLIPTextConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        intermediate_size=37,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        max_position_embeddings=MAX_LENGTH,
+        hidden_act=hidden_act,
+        projection_dim=32,
+        bos_token_id=vocab[BOS],
+        eos_token_id=vocab[EOS],
+        pad_token_id=vocab[EOS],
+    )
+    torch.manual_seed(seed)
+    model = CLIPTextModel._from_config(config, attn_implementation="eager").eval()
+    perturb_constant_parameters(model, seed + 1)
+    model.save_pretrained(str(folder), safe_serialization=True)
+
+    input_ids = tokenizer(CLIP_PROMPTS, padding="max_length", max_length=MAX_LENGTH, truncation=True,
+                          return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        result = model(input_ids=input_ids, output_hidden_states=True)
+    tensors = {
+        "input_ids": input_ids.to(torch.int64),
+        "input_ids_f32": input_ids.to(torch.float32),
+        "last_hidden_state": result.last_hidden_state,
+        "pooler_output": result.pooler_output,
+    }
+    for index, hidden in enumerate(result.hidden_states):
+        tensors[f"hidden_states.{index}"] = hidden
+    save_tensors(folder / "io.safetensors", tensors, metadata={"prompts": json.dumps(CLIP_PROMPTS)})
+
+    write_readme(
+        folder,
+        f"Tiny CLIPTextModel ({hidden_act})",
+        [
+            "transformers `CLIPTextModel` with random weights: vocab_size "
+            f"{len(vocab)} (the tiny vocabulary in `../tokenizer`), hidden_size 32, intermediate_size 37, "
+            f"2 layers, 4 heads, max_position_embeddings {MAX_LENGTH}, hidden_act `{hidden_act}`, "
+            "layer_norm_eps 1e-5, eager attention with the causal mask and no padding mask (as Stable Diffusion).",
+            "",
+            "- `config.json`, `model.safetensors`: `save_pretrained(..., safe_serialization=True)`; keys are "
+            "`text_model.embeddings.token_embedding.weight`, `text_model.encoder.layers.0.self_attn.q_proj.weight`, ...",
+            "- `io.safetensors`: the two prompts " + " and ".join(f"`{p}`" for p in CLIP_PROMPTS)
+            + " (also in the file's metadata) tokenized with `../tokenizer`, padded to 77 with `<|endoftext|>`.",
+            "  `input_ids` is int64; `input_ids_f32` holds the same ids as float32.",
+            "  `hidden_states.0` is the embedding output, `hidden_states.1`/`.2` the outputs of each encoder layer "
+            "(before `final_layer_norm`); `last_hidden_state` is after `final_layer_norm`; `pooler_output` is "
+            "`last_hidden_state` at the first `<|endoftext|>` of each row.",
+            "",
+            "Norm scales and zero-initialised biases were perturbed (1 + 0.1·N(0,1), 0.05·N(0,1)) so that "
+            "dropping them shows up.",
+            "",
+            *shape_table(folder / "io.safetensors"),
+        ],
+        seeds=f"torch.manual_seed({seed}) before construction, perturbation generator seed {seed + 1}",
+    )
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# c. VAE
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def capture_outputs(model: torch.nn.Module, names: list[str], store: dict[str, torch.Tensor]):
+    """Register forward hooks that copy the named submodules' outputs into `store`.
+
+    Tuple outputs (the down blocks' `(hidden_states, res_samples)`) are flattened as `name` and `name.res_samples.i`;
+    a residual that is the very tensor of `name` (the last one of each down block) is not stored twice.
+    Returns the hook handles (call `.remove()` on each when done).
+    """
+    modules = dict(model.named_modules())
+    handles = []
+    for name in names:
+
+        def hook(_module, _inputs, output, name=name):
+            if isinstance(output, tuple):
+                store[name] = output[0].detach().clone()
+                for index, residual in enumerate(output[1]):
+                    if residual is output[0]:
+                        continue
+                    store[f"{name}.res_samples.{index}"] = residual.detach().clone()
+            else:
+                store[name] = output.detach().clone()
+
+        handles.append(modules[name].register_forward_hook(hook))
+    return handles
+
+
+def make_vae(out: Path, seed: int) -> None:
+    """Fixture c: tiny AutoencoderKL, posterior of a random image and decoding of a random latent."""
+    from diffusers import AutoencoderKL
+
+    folder = fresh_dir(out / "vae")
+    torch.manual_seed(seed)
+    vae = AutoencoderKL(
+        in_channels=3,
+        out_channels=3,
+        block_out_channels=(32, 64),
+        layers_per_block=1,
+        latent_channels=4,
+        norm_num_groups=8,
+        sample_size=32,
+        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
+        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
+    ).eval()
+    vae.set_default_attn_processor()
+    perturb_constant_parameters(vae, seed + 1)
+    vae.save_pretrained(str(folder), safe_serialization=True)
+
+    generator = torch.Generator().manual_seed(seed + 2)
+    image = torch.rand((1, 3, 32, 32), generator=generator) * 2 - 1
+    latent = torch.randn((1, 4, 16, 16), generator=generator)
+
+    intermediates: dict[str, torch.Tensor] = {}
+    # Only the 16×16 activations: the 32×32 ones would dominate the folder's size.
+    names = ["encoder.down_blocks.0", "encoder.mid_block", "encoder", "post_quant_conv", "decoder.mid_block"]
+    handles = capture_outputs(vae, names, intermediates)
+    with torch.no_grad():
+        posterior = vae.encode(image).latent_dist
+        decoded = vae.decode(latent).sample
+    for handle in handles:
+        handle.remove()
+
+    tensors = {
+        "image": image,
+        "latent_mean": posterior.mean,
+        "latent_logvar": posterior.logvar,
+        "latent": latent,
+        "decoded": decoded,
+    }
+    tensors.update({f"intermediate.{name}": value for name, value in intermediates.items()})
+    save_tensors(folder / "io.safetensors", tensors)
+
+    write_readme(
+        folder,
+        "Tiny AutoencoderKL",
+        [
+            "diffusers `AutoencoderKL` with random weights: block_out_channels [32, 64], layers_per_block 1, "
+            "latent_channels 4, norm_num_groups 8, sample_size 32, DownEncoderBlock2D ×2, UpDecoderBlock2D ×2, "
+            "quant_conv/post_quant_conv present, plain (non-SDPA) attention processor in the mid block.",
+            "",
+            "- `config.json`, `diffusion_pytorch_model.safetensors`: `save_pretrained(..., safe_serialization=True)`.",
+            "- `io.safetensors`:",
+            "  - `image` [1,3,32,32] uniform in [-1, 1) → `vae.encode(image).latent_dist`: `latent_mean`, "
+            "`latent_logvar` (already clamped to [-30, 20] by diffusers).",
+            "  - `latent` [1,4,16,16] N(0,1) → `vae.decode(latent).sample` = `decoded` (no scaling_factor applied; "
+            "the pipeline multiplies by 1/0.18215 before decoding).",
+            "  - `intermediate.<module path>`: outputs of submodules for debugging; encoder ones come from the "
+            "encode call, `post_quant_conv` and decoder ones from the decode call. `intermediate.encoder` is "
+            "before `quant_conv`.",
+            "",
+            "Norm scales and zero-initialised biases were perturbed (1 + 0.1·N(0,1), 0.05·N(0,1)).",
+            "",
+            *shape_table(folder / "io.safetensors"),
+        ],
+        seeds=f"torch.manual_seed({seed}) before construction, perturbation seed {seed + 1}, "
+        f"inputs from torch.Generator().manual_seed({seed + 2}) (image via torch.rand, then latent via torch.randn)",
+    )
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# d. UNet
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def make_unet(out: Path, seed: int) -> None:
+    """Fixture d: tiny UNet2DConditionModel, its output for a batch of two and the intermediate activations."""
+    from diffusers import UNet2DConditionModel
+
+    folder = fresh_dir(out / "unet")
+    torch.manual_seed(seed)
+    unet = UNet2DConditionModel(
+        sample_size=16,
+        in_channels=4,
+        out_channels=4,
+        block_out_channels=(32, 64),
+        layers_per_block=1,
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+        cross_attention_dim=32,
+        attention_head_dim=8,
+        norm_num_groups=8,
+    ).eval()
+    unet.set_default_attn_processor()
+    perturb_constant_parameters(unet, seed + 1)
+    unet.save_pretrained(str(folder), safe_serialization=True)
+
+    generator = torch.Generator().manual_seed(seed + 2)
+    sample = torch.randn((2, 4, 16, 16), generator=generator)
+    encoder_hidden_states = torch.randn((2, 7, 32), generator=generator)
+    timesteps = torch.tensor([10.0, 500.0], dtype=torch.float32)
+
+    intermediates: dict[str, torch.Tensor] = {}
+    names = ["time_proj", "time_embedding", "conv_in"]
+    names += [f"down_blocks.{i}" for i in range(len(unet.down_blocks))]
+    names += ["mid_block"]
+    names += [f"up_blocks.{i}" for i in range(len(unet.up_blocks))]
+    handles = capture_outputs(unet, names, intermediates)
+    with torch.no_grad():
+        output = unet(sample, timesteps, encoder_hidden_states=encoder_hidden_states).sample
+    for handle in handles:
+        handle.remove()
+
+    save_tensors(folder / "io.safetensors", {
+        "sample": sample,
+        "timesteps": timesteps,
+        "encoder_hidden_states": encoder_hidden_states,
+        "output": output,
+    })
+    save_tensors(folder / "unet_intermediates.safetensors", intermediates)
+
+    write_readme(
+        folder,
+        "Tiny UNet2DConditionModel",
+        [
+            "diffusers `UNet2DConditionModel` with random weights: block_out_channels [32, 64], layers_per_block 1, "
+            "down (CrossAttnDownBlock2D, DownBlock2D), mid UNetMidBlock2DCrossAttn, up (UpBlock2D, "
+            "CrossAttnUpBlock2D), cross_attention_dim 32, attention_head_dim 8, norm_num_groups 8, "
+            "sample_size 16, in/out channels 4, plain (non-SDPA) attention processors.",
+            "",
+            "Note: diffusers reads `attention_head_dim` as the number of heads for this model (a historical "
+            "naming quirk): 8 heads per attention layer, so head size 4 at 32 channels and 8 at 64 channels. "
+            "`use_linear_projection` is false (proj_in/proj_out are 1×1 convolutions, as in SD 1.x).",
+            "",
+            "- `config.json`, `diffusion_pytorch_model.safetensors`: `save_pretrained(..., safe_serialization=True)`.",
+            "- `io.safetensors`: `sample` [2,4,16,16] and `encoder_hidden_states` [2,7,32] N(0,1), "
+            "`timesteps` = [10, 500] (float32, one per batch row), `output` = `unet(sample, timesteps, "
+            "encoder_hidden_states).sample`.",
+            "- `unet_intermediates.safetensors`: forward-hook outputs named by module path. `time_proj` is the "
+            "sinusoidal embedding (flip_sin_to_cos true, freq_shift 0: cos half first), `time_embedding` the MLP "
+            "output; `down_blocks.i` is a block's hidden output and `down_blocks.i.res_samples.j` its skip "
+            "tensors (the last skip tensor of each block is the block output itself and is not repeated); "
+            "`up_blocks.1` is the input of `conv_norm_out` → SiLU → `conv_out`.",
+            "",
+            "Norm scales and zero-initialised biases were perturbed (1 + 0.1·N(0,1), 0.05·N(0,1)).",
+            "",
+            *shape_table(folder / "io.safetensors"),
+            *shape_table(folder / "unet_intermediates.safetensors"),
+        ],
+        seeds=f"torch.manual_seed({seed}) before construction, perturbation seed {seed + 1}, "
+        f"inputs from torch.Generator().manual_seed({seed + 2}) (sample, then encoder_hidden_states)",
+    )
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# e. Schedulers
+# ------------------------------------------------------------------------------------------------------------------
+
+DDIM_BASE = {"num_train_timesteps": 1000, "beta_start": 0.00085, "beta_end": 0.012, "clip_sample": False}
+
+# Step loops: each config value of the grid appears at least once; SD 1.x ("sd15") and SD 2.x-v ("sd2v") settings.
+DDIM_LOOPS = {
+    "sd15_10": dict(beta_schedule="scaled_linear", timestep_spacing="leading", steps_offset=1,
+                    set_alpha_to_one=False, prediction_type="epsilon", num_inference_steps=10),
+    "sd15_50": dict(beta_schedule="scaled_linear", timestep_spacing="leading", steps_offset=1,
+                    set_alpha_to_one=False, prediction_type="epsilon", num_inference_steps=50),
+    "linear_leading_alpha1_10": dict(beta_schedule="linear", timestep_spacing="leading", steps_offset=0,
+                                     set_alpha_to_one=True, prediction_type="epsilon", num_inference_steps=10),
+    "scaled_trailing_10": dict(beta_schedule="scaled_linear", timestep_spacing="trailing", steps_offset=0,
+                               set_alpha_to_one=False, prediction_type="epsilon", num_inference_steps=10),
+    "scaled_linspace_10": dict(beta_schedule="scaled_linear", timestep_spacing="linspace", steps_offset=0,
+                               set_alpha_to_one=False, prediction_type="epsilon", num_inference_steps=10),
+    "sd2v_10": dict(beta_schedule="scaled_linear", timestep_spacing="leading", steps_offset=1,
+                    set_alpha_to_one=False, prediction_type="v_prediction", num_inference_steps=10),
+    "v_trailing_alpha1_10": dict(beta_schedule="scaled_linear", timestep_spacing="trailing", steps_offset=0,
+                                 set_alpha_to_one=True, prediction_type="v_prediction", num_inference_steps=10),
+    "linear_linspace_v_alpha1_10": dict(beta_schedule="linear", timestep_spacing="linspace", steps_offset=1,
+                                        set_alpha_to_one=True, prediction_type="v_prediction",
+                                        num_inference_steps=10),
+}
+
+DDIM_INVERSE_LOOPS = {
+    "inverse_sd15_10": dict(beta_schedule="scaled_linear", timestep_spacing="leading", steps_offset=1,
+                            set_alpha_to_one=False, prediction_type="epsilon", num_inference_steps=10),
+    "inverse_trailing_10": dict(beta_schedule="scaled_linear", timestep_spacing="trailing", steps_offset=0,
+                                set_alpha_to_one=False, prediction_type="epsilon", num_inference_steps=10),
+}
+
+# Loops with this many steps or more store only prev_sample (not pred_original_sample), to save space.
+LONG_LOOP_STEPS = 50
+
+
+def float_list(tensor: torch.Tensor) -> list[float]:
+    """float32 tensor → list of Python floats (each the exact value of the float32)."""
+    return [float(v) for v in tensor.to(torch.float32).flatten().tolist()]
+
+
+def build_scheduler(cls, settings: dict):
+    """A scheduler of class `cls` from DDIM_BASE + `settings` (num_inference_steps is applied, not configured)."""
+    config = {k: v for k, v in settings.items() if k != "num_inference_steps"}
+    scheduler = cls(**DDIM_BASE, **config)
+    scheduler.set_timesteps(settings["num_inference_steps"])
+    return scheduler
+
+
+def run_scheduler_loop(scheduler, seed: int, long_loop: bool) -> tuple[dict[str, torch.Tensor], list[int]]:
+    """Run `step(eta=0)` over all timesteps on a fixed random sample with fixed random model outputs.
+
+    Returns the tensors to save and the previous-timestep index each step used (diffusers' own formula).
+    """
+    generator = torch.Generator().manual_seed(seed)
+    sample = torch.randn((1, 4, 8, 8), generator=generator)
+    steps = len(scheduler.timesteps)
+    model_outputs = torch.randn((steps, 1, 4, 8, 8), generator=generator)
+    tensors = {"sample": sample.clone(), "model_outputs": model_outputs}
+    prev_samples, pred_originals = [], []
+    is_inverse = type(scheduler).__name__ == "DDIMInverseScheduler"
+    for index, timestep in enumerate(scheduler.timesteps):
+        if is_inverse:
+            result = scheduler.step(model_outputs[index], timestep, sample)
+        else:
+            result = scheduler.step(model_outputs[index], timestep, sample, eta=0.0)
+        sample = result.prev_sample
+        prev_samples.append(sample)
+        pred_originals.append(result.pred_original_sample)
+    tensors["prev_samples"] = torch.stack(prev_samples)
+    if not long_loop:
+        tensors["pred_original_samples"] = torch.stack(pred_originals)
+    step_ratio = scheduler.config.num_train_timesteps // scheduler.num_inference_steps
+    other_timesteps = [int(t) - step_ratio for t in scheduler.timesteps]
+    return tensors, other_timesteps
+
+
+def make_scheduler(out: Path, seed: int) -> None:
+    """Fixture e: DDIM timesteps for a grid of configs, and step() loops for a chosen subset."""
+    from diffusers import DDIMInverseScheduler, DDIMScheduler
+
+    folder = fresh_dir(out / "scheduler")
+
+    # Full alphas_cumprod once per beta schedule (they depend on nothing else).
+    schedules = {}
+    for beta_schedule in ("linear", "scaled_linear"):
+        scheduler = DDIMScheduler(**DDIM_BASE, beta_schedule=beta_schedule)
+        schedules[beta_schedule] = {"betas": float_list(scheduler.betas),
+                                    "alphas_cumprod": float_list(scheduler.alphas_cumprod)}
+    write_json(folder / "alphas_cumprod.json", {"config": DDIM_BASE, "schedules": schedules})
+
+    # Timestep grid: every combination of the axes below.
+    grid = []
+    for beta_schedule in ("linear", "scaled_linear"):
+        for spacing in ("leading", "trailing", "linspace"):
+            for steps_offset in (0, 1):
+                for set_alpha_to_one in (False, True):
+                    for prediction_type in ("epsilon", "v_prediction"):
+                        for steps in (10, 50):
+                            settings = dict(beta_schedule=beta_schedule, timestep_spacing=spacing,
+                                            steps_offset=steps_offset, set_alpha_to_one=set_alpha_to_one,
+                                            prediction_type=prediction_type, num_inference_steps=steps)
+                            scheduler = build_scheduler(DDIMScheduler, settings)
+                            cumprod = scheduler.alphas_cumprod
+                            grid.append({
+                                "config": {**DDIM_BASE, **settings},
+                                "timesteps": [int(t) for t in scheduler.timesteps],
+                                "final_alpha_cumprod": float(scheduler.final_alpha_cumprod),
+                                "alphas_cumprod_first": float_list(cumprod[:5]),
+                                "alphas_cumprod_last": float_list(cumprod[-5:]),
+                            })
+    write_json(folder / "ddim_timesteps.json", {"versions": library_versions(), "cases": grid})
+
+    # Step loops.
+    loop_lines = []
+    loops = [(name, DDIMScheduler, s) for name, s in DDIM_LOOPS.items()]
+    loops += [(name, DDIMInverseScheduler, s) for name, s in DDIM_INVERSE_LOOPS.items()]
+    for offset, (name, cls, settings) in enumerate(loops):
+        scheduler = build_scheduler(cls, settings)
+        long_loop = settings["num_inference_steps"] >= LONG_LOOP_STEPS
+        tensors, other_timesteps = run_scheduler_loop(scheduler, seed + offset, long_loop)
+        save_tensors(folder / f"{name}.safetensors", tensors)
+        cumprod = scheduler.alphas_cumprod
+        initial = getattr(scheduler, "final_alpha_cumprod", None)
+        if initial is None:
+            initial = scheduler.initial_alpha_cumprod
+        document = {
+            "scheduler": cls.__name__,
+            "config": {**DDIM_BASE, **settings},
+            "full_config": {k: v for k, v in scheduler.config.items() if not k.startswith("_")},
+            "eta": 0.0 if cls is DDIMScheduler else None,
+            "timesteps": [int(t) for t in scheduler.timesteps],
+            ("prev_timesteps" if cls is DDIMScheduler else "source_timesteps"): other_timesteps,
+            ("final_alpha_cumprod" if cls is DDIMScheduler else "initial_alpha_cumprod"): float(initial),
+            "alphas_cumprod_first": float_list(cumprod[:5]),
+            "alphas_cumprod_last": float_list(cumprod[-5:]),
+            "alphas_cumprod_source": f"alphas_cumprod.json: schedules.{settings['beta_schedule']}.alphas_cumprod",
+            "tensors": f"{name}.safetensors",
+            "seed": seed + offset,
+            "versions": library_versions(),
+        }
+        write_json(folder / f"{name}.json", document)
+        loop_lines.append(f"- `{name}` ({cls.__name__}, seed {seed + offset}): "
+                          + ", ".join(f"{k}={v}" for k, v in settings.items()))
+
+    write_readme(
+        folder,
+        "DDIM scheduler golden data",
+        [
+            "diffusers `DDIMScheduler` / `DDIMInverseScheduler` with num_train_timesteps 1000, beta_start 0.00085, "
+            "beta_end 0.012, clip_sample false.",
+            "",
+            "- `alphas_cumprod.json`: full float32 `betas` and `alphas_cumprod` for `linear` and `scaled_linear`.",
+            "- `ddim_timesteps.json`: the exact `timesteps` for every combination of beta_schedule "
+            "{linear, scaled_linear} × timestep_spacing {leading, trailing, linspace} × steps_offset {0, 1} × "
+            "set_alpha_to_one {false, true} × prediction_type {epsilon, v_prediction} × num_inference_steps "
+            "{10, 50}, with `final_alpha_cumprod` and the first/last five `alphas_cumprod`.",
+            "- `<loop>.json` + `<loop>.safetensors`: a loop over all timesteps starting from `sample` [1,4,8,8] "
+            "with `model_outputs` [steps,1,4,8,8] (both N(0,1) from the loop's seed, sample first). "
+            "`prev_samples[i]` is `step(model_outputs[i], timesteps[i], sample_i, eta=0).prev_sample` where "
+            "sample_0 = `sample` and sample_{i+1} = `prev_samples[i]`; `pred_original_samples[i]` likewise "
+            f"(omitted for loops of {LONG_LOOP_STEPS} steps). The JSON holds the config, `timesteps`, the first and "
+            "last `alphas_cumprod` (the full list is in `alphas_cumprod.json`) and the other timestep each step reads: `prev_timesteps` = t − 1000 // steps "
+            "for DDIM (even with trailing/linspace spacing; a negative one uses `final_alpha_cumprod`) and "
+            "`source_timesteps` for the inverse scheduler (which reads ᾱ at min(t − 1000 // steps, 999), or "
+            "`initial_alpha_cumprod` when negative, and ᾱ at t for the target).",
+            "",
+            "Loops:",
+            "",
+            *loop_lines,
+        ],
+        seeds=f"{seed} + loop index, one torch.Generator per loop",
+    )
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# f. torch CPU randn
+# ------------------------------------------------------------------------------------------------------------------
+
+RANDN_SEEDS = [0, 42, 12734]
+RANDN_SHAPES = {"4x8x8": (4, 8, 8), "17": (17,), "16": (16,), "15": (15,), "1": (1,)}
+RANDN_LATENT_SHAPE = (1, 4, 64, 64)
+RANDN_PREFIX = 64
+
+
+def randn_worker(path: str) -> None:
+    """Child process: draw every randn case with the CPU capability set in the environment, save them to `path`.
+
+    Runs in its own process because ATEN_CPU_CAPABILITY is read once, when torch is imported.
+    """
+    torch.set_num_threads(1)
+    tensors = {}
+    for seed in RANDN_SEEDS:
+        for label, shape in RANDN_SHAPES.items():
+            torch.manual_seed(seed)
+            values = torch.randn(shape)
+            generator = torch.Generator().manual_seed(seed)
+            if not torch.equal(values, torch.randn(shape, generator=generator)):
+                raise RuntimeError("torch.manual_seed and torch.Generator disagree")
+            tensors[f"seed{seed}.shape{label}"] = values
+        generator = torch.Generator().manual_seed(seed)
+        latent = torch.randn(RANDN_LATENT_SHAPE, generator=generator)
+        flat = latent.flatten().to(torch.float64)
+        tensors[f"seed{seed}.shape1x4x64x64.first{RANDN_PREFIX}"] = latent.flatten()[:RANDN_PREFIX]
+        tensors[f"seed{seed}.shape1x4x64x64.sum_f64"] = flat.sum().reshape(1)
+        tensors[f"seed{seed}.shape1x4x64x64.sum_of_squares_f64"] = (flat * flat).sum().reshape(1)
+        # Two draws in a row from one generator: the second continues the Mersenne Twister stream.
+        generator = torch.Generator().manual_seed(seed)
+        torch.randn((4, 8, 8), generator=generator)
+        tensors[f"seed{seed}.shape4x8x8.then_shape17"] = torch.randn((17,), generator=generator)
+    tensors = {k: (v if v.dtype == torch.float64 else v.to(torch.float32)) for k, v in tensors.items()}
+    save_file({k: v.clone().contiguous() for k, v in tensors.items()}, path,
+              metadata={"cpu_capability": torch.backends.cpu.get_cpu_capability()})
+
+
+def draw_randn(capability: str | None) -> tuple[dict[str, torch.Tensor], str]:
+    """Run `randn_worker` in a child process (optionally forcing ATEN_CPU_CAPABILITY); return tensors and capability."""
+    env = dict(os.environ)
+    env.pop("ATEN_CPU_CAPABILITY", None)
+    if capability is not None:
+        env["ATEN_CPU_CAPABILITY"] = capability
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "randn.safetensors")
+        subprocess.run([sys.executable, __file__, "--randn-worker", path], env=env, check=True)
+        from safetensors import safe_open
+
+        with safe_open(path, framework="pt") as handle:
+            used = handle.metadata()["cpu_capability"]
+        return load_file(path), used
+
+
+class ScalarTorchRandn:
+    """Pure-Python model of torch's scalar CPU randn for float32, used to check the README's description.
+
+    mt19937 seeded like torch (state[0] = seed & 0xffffffff, the standard Knuth initialisation); numpy's MT19937
+    with legacy seeding has the same state and output stream.
+    """
+
+    def __init__(self, seed: int):
+        self.bit_generator = np.random.MT19937(0)
+        self.bit_generator._legacy_seeding(seed)
+        libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+        for name in ("logf", "cosf", "sinf", "sqrtf"):
+            function = getattr(libm, name)
+            function.restype = ctypes.c_float
+            function.argtypes = [ctypes.c_float]
+        self.libm = libm
+
+    def next_u32(self) -> int:
+        return int(self.bit_generator.random_raw())
+
+    def uniform_f32(self) -> np.float32:
+        """at::uniform_real_distribution<float>(0, 1): low 24 bits of one 32-bit draw times 2^-24."""
+        return np.float32((self.next_u32() & 0xFFFFFF) * (1.0 / (1 << 24)))
+
+    def uniform_f64(self) -> float:
+        """at::uniform_real_distribution<double>(0, 1): 64 bits from two draws (first is high), low 53 kept."""
+        high, low = self.next_u32(), self.next_u32()
+        return (((high << 32) | low) & ((1 << 53) - 1)) * (1.0 / (1 << 53))
+
+    def box_muller_16(self, u: list[np.float32]) -> list[np.float32]:
+        """normal_fill_16: pairs (u[j], u[j+8]) → (r·cos θ, r·sin θ) with r = sqrt(−2 log(1 − u[j])), θ = 2π u[j+8]."""
+        out = [np.float32(0)] * 16
+        for j in range(8):
+            u1 = np.float32(np.float32(1) - u[j])
+            radius = np.float32(self.libm.sqrtf(np.float32(np.float32(-2) * np.float32(self.libm.logf(u1)))))
+            theta = np.float32(2.0 * math.pi * float(u[j + 8]))  # computed in double, rounded to float
+            out[j] = np.float32(radius * np.float32(self.libm.cosf(theta)))
+            out[j + 8] = np.float32(radius * np.float32(self.libm.sinf(theta)))
+        return out
+
+    def randn(self, numel: int) -> np.ndarray:
+        """torch.randn(numel) right after manual_seed, on the scalar (ATEN_CPU_CAPABILITY=default) code path."""
+        if numel >= 16:
+            data = [self.uniform_f32() for _ in range(numel)]
+            for start in range(0, numel - 15, 16):
+                data[start:start + 16] = self.box_muller_16(data[start:start + 16])
+            if numel % 16:
+                data[numel - 16:] = self.box_muller_16([self.uniform_f32() for _ in range(16)])
+            return np.array(data, dtype=np.float32)
+        values, cached = [], None
+        for _ in range(numel):
+            if cached is not None:
+                values.append(cached)
+                cached = None
+                continue
+            u1, u2 = self.uniform_f64(), self.uniform_f64()
+            radius = math.sqrt(-2.0 * math.log1p(-u2))
+            theta = 2.0 * math.pi * u1
+            cached = radius * math.sin(theta)
+            values.append(radius * math.cos(theta))
+        return np.array(values, dtype=np.float32)
+
+
+def check_randn_model(tensors: dict[str, torch.Tensor]) -> list[str]:
+    """Compare the scalar-path tensors with ScalarTorchRandn; return the names that match bit for bit."""
+    matched = []
+    for seed in RANDN_SEEDS:
+        for label, shape in RANDN_SHAPES.items():
+            name = f"seed{seed}.shape{label}"
+            modelled = ScalarTorchRandn(seed).randn(int(np.prod(shape)))
+            if np.array_equal(modelled, tensors[name].flatten().numpy()):
+                matched.append(name)
+    return matched
+
+
+def ulp_distance(a: torch.Tensor, b: torch.Tensor) -> int:
+    """Largest distance in units in the last place between two float32 tensors of equal shape."""
+    ai = a.flatten().numpy().view(np.int32).astype(np.int64)
+    bi = b.flatten().numpy().view(np.int32).astype(np.int64)
+    return int(np.abs(ai - bi).max())
+
+
+def make_randn(out: Path) -> None:
+    """Fixture f: torch.randn on the CPU for a few seeds and shapes, on the scalar and the vectorised code path."""
+    folder = fresh_dir(out / "randn")
+    native, native_capability = draw_randn(None)
+    scalar, scalar_capability = draw_randn("default")
+    save_tensors(folder / "randn_native.safetensors", native, metadata={"cpu_capability": native_capability})
+    save_tensors(folder / "randn_scalar.safetensors", scalar, metadata={"cpu_capability": scalar_capability})
+
+    matched = check_randn_model(scalar)
+    total = len(RANDN_SEEDS) * len(RANDN_SHAPES)
+    if len(matched) != total:
+        raise RuntimeError(f"scalar randn model matched only {matched} of {total} cases")
+    differing = [name for name in native if native[name].dtype == torch.float32
+                 and not torch.equal(native[name], scalar[name])]
+    max_ulp = max((ulp_distance(native[n], scalar[n]) for n in differing), default=0)
+    max_abs = max((float((native[n] - scalar[n]).abs().max()) for n in differing), default=0.0)
+
+    summary = {
+        "seeds": RANDN_SEEDS,
+        "native_cpu_capability": native_capability,
+        "scalar_cpu_capability": scalar_capability,
+        "scalar_model_matches": matched,
+        "native_vs_scalar_differing_tensors": differing,
+        "native_vs_scalar_max_ulp": max_ulp,
+        "native_vs_scalar_max_abs": max_abs,
+        "latent_stats": {
+            file: {
+                str(seed): {
+                    "sum": float(tensors[f"seed{seed}.shape1x4x64x64.sum_f64"]),
+                    "sum_of_squares": float(tensors[f"seed{seed}.shape1x4x64x64.sum_of_squares_f64"]),
+                }
+                for seed in RANDN_SEEDS
+            }
+            for file, tensors in (("randn_native", native), ("randn_scalar", scalar))
+        },
+        "versions": library_versions(),
+    }
+    write_json(folder / "summary.json", summary)
+
+    write_readme(
+        folder,
+        "torch CPU randn",
+        [
+            "`torch.randn` float32 outputs on the CPU. Each tensor was drawn right after `torch.manual_seed(seed)`; "
+            "the script checks that `torch.randn(shape, generator=torch.Generator().manual_seed(seed))` gives the "
+            "same values (it does: both seed a fresh mt19937 the same way).",
+            "",
+            f"- `randn_scalar.safetensors`: drawn with `ATEN_CPU_CAPABILITY=default` ({scalar_capability}), "
+            "the portable scalar code path.",
+            f"- `randn_native.safetensors`: drawn with this machine's own capability ({native_capability}), "
+            "what a plain `torch.randn` gives on a current x86 CPU.",
+            "- Keys: `seed<S>.shape<dims>` for shapes 4x8x8, 17, 16, 15, 1; `seed<S>.shape1x4x64x64.first64`, "
+            "`.sum_f64` and `.sum_of_squares_f64` (float64) for the SD latent shape (drawn with a "
+            "`torch.Generator`, as diffusers' `randn_tensor` does); `seed<S>.shape4x8x8.then_shape17` is a second draw "
+            "of 17 values from the same generator after a 4x8x8 draw.",
+            "- `summary.json`: sums and how the two files compare.",
+            "",
+            "How torch's CPU randn works (read from ATen's `cpu/DistributionTemplates.h` and "
+            "`core/DistributionsHelper.h`, and checked bit for bit by this script on the scalar path):",
+            "",
+            "- Generator: mt19937 seeded with the low 32 bits of the seed (state[0] = seed, "
+            "state[i] = 1812433253·(state[i−1] ^ (state[i−1] >> 30)) + i), standard tempering.",
+            "- numel ≥ 16 (float32, contiguous), `normal_fill`: first every element gets a uniform "
+            "u = (next32 & 0xFFFFFF)·2⁻²⁴. Then each block of 16 becomes 16 normals by Box–Muller: for j < 8, "
+            "r = sqrt(−2·log(1 − u[j])), θ = 2π·u[j+8], out[j] = r·cos θ, out[j+8] = r·sin θ (float32; θ "
+            "computed in double then rounded). If numel % 16 ≠ 0, 16 fresh uniforms are drawn and the last 16 "
+            "elements (overlapping the previous block) are recomputed from them.",
+            "- numel < 16: one value at a time through `at::normal_distribution<double>`: u1, u2 are 53-bit doubles "
+            "(two 32-bit draws each, first draw high), r = sqrt(−2·log1p(−u2)), θ = 2π·u1, value r·cos θ; r·sin θ "
+            "is cached in the generator and returned by the next call (manual_seed clears the cache).",
+            f"- Scalar path: all {len(matched)} of {total} cases (shapes {', '.join(RANDN_SHAPES)} for each seed) are "
+            "reproduced bit for bit by a Python model using glibc's logf/cosf/sinf (`ScalarTorchRandn` in "
+            "make_fixtures.py); a Swift port of that path can match `randn_scalar` exactly, given a libm that "
+            "rounds like glibc's.",
+            f"- Vectorised path ({native_capability}, used for numel ≥ 16 only): the same uniforms and block "
+            "layout, but log/sin/cos are polynomial approximations and θ = float(2π)·u is a float32 product "
+            "(as in ATen's AVX2 kernel; a model computing θ that way lands within 3 ulp). Against the scalar path: "
+            f"max abs difference {max_abs:.3g} ({len(differing)} tensors differ; in ulp up to {max_ulp}, large "
+            "only for values near 0). Compare with `randn_native` using a tolerance of about 1e-5.",
+        ],
+        seeds=", ".join(str(s) for s in RANDN_SEEDS),
+    )
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Driver
+# ------------------------------------------------------------------------------------------------------------------
+
+FIXTURES = ["tokenizer", "clip_text", "vae", "unet", "scheduler", "randn"]
+
+
+def write_index(out: Path) -> None:
+    """Top-level README listing the fixture folders."""
+    lines = [
+        "# Test fixtures",
+        "",
+        "Golden files for parity tests against diffusers/transformers, made by `scripts/make_fixtures.py` "
+        f"(run `{REGENERATE}`). Tiny random-weight models; float32; fixed seeds. Each folder has its own README.",
+        "",
+        "- `tokenizer/`: tiny CLIP BPE vocabulary and tokenizer outputs for tricky prompts",
+        "- `clip_text/`, `clip_text_gelu/`: tiny CLIPTextModel (quick_gelu / gelu) with inputs and outputs",
+        "- `vae/`: tiny AutoencoderKL, encode posterior and decode output",
+        "- `unet/`: tiny UNet2DConditionModel output and per-block intermediates",
+        "- `scheduler/`: DDIMScheduler / DDIMInverseScheduler timesteps and step outputs",
+        "- `randn/`: torch CPU randn values per seed and shape",
+        "",
+        "Reference outputs come from eager attention (transformers) and the plain `AttnProcessor` (diffusers). "
+        "Reloading the saved models with their default SDPA attention reproduces the outputs within about 1.3e-6, "
+        "which gives a feel for float32 reordering noise at these sizes.",
+        "",
+    ]
+    (out / "README.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="fixture root (default: Tests/Fixtures)")
+    parser.add_argument("--only", nargs="+", choices=FIXTURES, help="build only these fixtures")
+    parser.add_argument("--randn-worker", metavar="PATH", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.randn_worker:
+        randn_worker(args.randn_worker)
+        return
+
+    torch.set_num_threads(1)
+    selected = args.only or FIXTURES
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    tokenizer = None
+    if "tokenizer" in selected or "clip_text" in selected:
+        if "tokenizer" not in selected and (args.out / "tokenizer" / "vocab.json").exists():
+            from transformers import CLIPTokenizer
+
+            tokenizer = CLIPTokenizer.from_pretrained(str(args.out / "tokenizer"))
+        else:
+            print("tokenizer", flush=True)
+            tokenizer = make_tokenizer(args.out)
+    if "clip_text" in selected:
+        print("clip_text", flush=True)
+        make_clip_text(args.out, tokenizer, "quick_gelu", "clip_text", seed=1000)
+        make_clip_text(args.out, tokenizer, "gelu", "clip_text_gelu", seed=1100)
+    if "vae" in selected:
+        print("vae", flush=True)
+        make_vae(args.out, seed=2000)
+    if "unet" in selected:
+        print("unet", flush=True)
+        make_unet(args.out, seed=3000)
+    if "scheduler" in selected:
+        print("scheduler", flush=True)
+        make_scheduler(args.out, seed=4000)
+    if "randn" in selected:
+        print("randn", flush=True)
+        make_randn(args.out)
+    write_index(args.out)
+    print(f"fixtures written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
