@@ -57,5 +57,6 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "SafeTensors"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Models", "Tensors", "SafeTensors"]),
     ]
 )

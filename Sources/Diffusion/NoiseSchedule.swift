@@ -17,7 +17,8 @@ public struct NoiseSchedule: Sendable, Equatable {
     public let betas: [Float]
     public let alphasCumprod: [Float]
 
-    /// Computed in Float32 as torch does (`torch.linspace(..., dtype=float32)`, `torch.cumprod`).
+    /// Computed as torch does: `torch.linspace(..., dtype=float32)` (within 2 ulp: torch's vectorised kernel rounds
+    /// some elements differently), ᾱ by `torch.cumprod` (double accumulation, float32 results).
     public init(trainTimesteps: Int = 1000, betaStart: Double = 0.00085, betaEnd: Double = 0.012,
                 schedule: BetaSchedule = .scaledLinear) {
         let n = trainTimesteps
@@ -34,10 +35,11 @@ public struct NoiseSchedule: Sendable, Equatable {
                 betas[i] = Float(min(1 - alphaBar(Double(i + 1) / Double(n)) / alphaBar(Double(i) / Double(n)), 0.999))
             }
         }
-        var cumulative: Float = 1
+        // torch.cumprod on float32 accumulates in double (ATen's acc_type) and rounds each output.
+        var cumulative = 1.0
         self.trainTimesteps = n
         self.betas = betas
-        self.alphasCumprod = betas.map { b in cumulative *= (1 - b); return cumulative }
+        self.alphasCumprod = betas.map { b in cumulative *= Double(1 - b); return Float(cumulative) }
     }
 
     /// torch.linspace in float32: start + i·step for the first half, end − (n−1−i)·step for the second.

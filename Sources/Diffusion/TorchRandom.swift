@@ -68,7 +68,7 @@ public struct TorchRandom: Sendable {
         for j in 0..<8 {
             let u1 = 1 - data[base + j], u2 = data[base + j + 8]
             let radius = (-2 * log(u1)).squareRoot()
-            let theta = 2 * Float.pi * u2
+            let theta = Float(2 * Double.pi * Double(u2))  // ATen: 2.0f * pi<double> * u2, then float
             data[base + j] = radius * cos(theta)
             data[base + j + 8] = radius * sin(theta)
         }

@@ -32,35 +32,40 @@ public struct ConfigValueError: Error, CustomStringConvertible {
     public let key: String
     public let value: String
     public let supported: [String]
+    public init(key: String, value: String, supported: [String]) {
+        self.key = key
+        self.value = value
+        self.supported = supported
+    }
     public var description: String {
         "key \(key) = \(value) is not supported (supported: \(supported.joined(separator: ", ")))"
     }
 }
 
 /// Snake-case JSON keys by name.
-struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ s: String) { stringValue = s }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
+public struct AnyKey: CodingKey {
+    public var stringValue: String
+    public var intValue: Int? { nil }
+    public init(_ s: String) { stringValue = s }
+    public init?(stringValue: String) { self.stringValue = stringValue }
+    public init?(intValue: Int) { nil }
 }
 
 extension KeyedDecodingContainer where K == AnyKey {
     /// The value at `key`, or `fallback` when the key is absent or null (diffusers' documented default).
-    func value<T: Decodable>(_ key: String, _ fallback: T) throws -> T {
+    public func value<T: Decodable>(_ key: String, _ fallback: T) throws -> T {
         try decodeIfPresent(T.self, forKey: AnyKey(key)) ?? fallback
     }
 
     /// A string value that must be one of `allowed`.
-    func choice(_ key: String, _ fallback: String, allowed: [String]) throws -> String {
+    public func choice(_ key: String, _ fallback: String, allowed: [String]) throws -> String {
         let v = try value(key, fallback)
         guard allowed.contains(v) else { throw ConfigValueError(key: key, value: v, supported: allowed) }
         return v
     }
 
     /// An int or a per-block list of ints (diffusers accepts both for head counts), expanded to `count` entries.
-    func intOrList(_ key: String, count: Int) throws -> [Int]? {
+    public func intOrList(_ key: String, count: Int) throws -> [Int]? {
         guard contains(AnyKey(key)), try !decodeNil(forKey: AnyKey(key)) else { return nil }
         if let single = try? decode(Int.self, forKey: AnyKey(key)) { return Array(repeating: single, count: count) }
         let list = try decode([Int].self, forKey: AnyKey(key))
