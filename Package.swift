@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "Scenes", dependencies: ["MediaIO"]),
         .target(name: "SafeTensors"),
         .target(name: "Models", dependencies: ["Tensors", "SafeTensors"]),
-        .target(name: "Diffusion", dependencies: ["Models", "Tensors"]),
+        .target(name: "Diffusion", dependencies: ["MediaIO", "Models", "Tensors", "SafeTensors"]),
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         .executableTarget(
             name: "ctxedit",

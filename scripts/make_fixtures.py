@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the numerical reference fixtures (golden files) under Tests/Fixtures/.
 
-Every model here is a tiny configuration with random weights drawn from fixed seeds, so nothing is downloaded.
+Every model here is a tiny configuration with random weights drawn from fixed seeds, so no model is downloaded.
 The Swift tests load the saved weights, run the same inputs and compare against the saved outputs; Python is
 needed only to regenerate the files, never at test time.
 
@@ -19,6 +19,11 @@ Fixture folders (one function each, in the order they are built):
     unet/             tiny UNet2DConditionModel        (+ io.safetensors, unet_intermediates.safetensors)
     scheduler/        DDIMScheduler / DDIMInverseScheduler timesteps and step() outputs
     randn/            torch CPU randn outputs for a few seeds and shapes
+    clip_vocab/       the full CLIP BPE vocabulary (from the open_clip_torch wheel) + clip_vocab_cases.json
+    pipelines/        tiny SD-1.x / SD-2.x StableDiffusionPipeline folders (+ an fp16-variant copy) with
+                      reference.safetensors / reference.json
+
+The only download is the open_clip_torch wheel (pip download --no-deps into .venv/wheels/), read for CLIP's merges.
 
 Conventions: float32 everywhere (integer ids also as int64 where stated), tensor names are the module paths of
 the reference models, one README.md per folder with the library versions and seeds.
@@ -28,17 +33,23 @@ from __future__ import annotations
 
 import argparse
 import collections
+import copy
 import ctypes
 import ctypes.util
+import functools
+import gzip
+import hashlib
 import importlib.metadata
 import json
 import math
 import os
 import platform
+import random
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 # No hub access: make every library fail fast instead of trying the network.
@@ -262,23 +273,32 @@ def merge_pair(symbols: tuple[str, ...], pair: tuple[str, str]) -> tuple[str, ..
 
 
 def write_clip_vocabulary(folder: Path) -> dict[str, int]:
-    """Write vocab.json, merges.txt and the tokenizer config files in the layout of an SD `tokenizer/` folder.
-
-    Vocabulary order is CLIP's: the 256 byte characters, the same 256 with "</w>", one entry per merge, then
-    <|startoftext|> and <|endoftext|>.
-    """
+    """Learn the tiny vocabulary's merges and write it in the layout of an SD `tokenizer/` folder."""
     weighted = {word: TOKENIZER_WORD_WEIGHTS.get(word, 1) for word in TOKENIZER_WORDS}
     merges = learn_bpe_merges(weighted)
+    try:
+        return write_tokenizer_files(folder, merges)
+    except ValueError as error:
+        raise RuntimeError(f"{error}; change TOKENIZER_WORDS") from error
+
+
+def write_tokenizer_files(folder: Path, merges: list[tuple[str, str]], pad_token: str = EOS) -> dict[str, int]:
+    """Write a CLIP tokenizer folder for the given merges and return its vocabulary (token → id).
+
+    Vocabulary order is CLIP's: the 256 byte characters, the same 256 with "</w>", one entry per merge (the two
+    halves joined), then <|startoftext|> and <|endoftext|>. Files: vocab.json, merges.txt (with the
+    `#version: 0.2` header line), special_tokens_map.json, tokenizer_config.json.
+    """
     byte_chars = list(bytes_to_unicode().values())
     entries = byte_chars + [c + "</w>" for c in byte_chars] + ["".join(m) for m in merges] + [BOS, EOS]
     if len(set(entries)) != len(entries):
-        raise RuntimeError("BPE training produced a duplicate vocabulary entry; change TOKENIZER_WORDS")
+        raise ValueError("the merges produce a duplicate vocabulary entry")
     vocab = {token: index for index, token in enumerate(entries)}
 
     (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     merge_lines = ["#version: 0.2"] + [f"{left} {right}" for left, right in merges]
     (folder / "merges.txt").write_text("\n".join(merge_lines) + "\n", encoding="utf-8")
-    special = {"bos_token": BOS, "eos_token": EOS, "unk_token": EOS, "pad_token": EOS}
+    special = {"bos_token": BOS, "eos_token": EOS, "unk_token": EOS, "pad_token": pad_token}
     write_json(folder / "special_tokens_map.json", special)
     config = {
         "tokenizer_class": "CLIPTokenizer",
@@ -1035,10 +1055,795 @@ def make_randn(out: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------------------------------------
+# g. Full CLIP vocabulary
+# ------------------------------------------------------------------------------------------------------------------
+
+# CLIP's merges file ships inside the open_clip_torch wheel. Only the wheel is downloaded (pip download --no-deps,
+# into the git-ignored .venv/wheels/); open_clip itself is never installed.
+OPEN_CLIP_WHEEL = "open_clip_torch==3.3.0"
+OPEN_CLIP_BPE_MEMBER = "open_clip/bpe_simple_vocab_16e6.txt.gz"
+OPEN_CLIP_BPE_SHA256 = "67603cfda2e032ad77b5f8808af37789d590db664b26df8705d2bf8b3c553fc8"  # of the decompressed text
+WHEEL_DIR = REPO_ROOT / ".venv" / "wheels"
+CLIP_MERGE_COUNT = 49152 - 256 - 2  # CLIP's SimpleTokenizer keeps lines[1 : 49152 - 256 - 2 + 1]
+
+CLIP_VOCAB_SEED = 7000
+CLIP_VOCAB_PROMPT_MINIMUM = 250
+
+# Building blocks for the generated prompts (see clip_vocab_prompts).
+EDIT_CAPTIONS = [
+    "a silver jeep driving down a curvy road in the countryside",
+    "A Porsche car driving on a mountain road at sunset",
+    "a red sports car parked in front of a glass building",
+    "a man riding a bicycle through a busy city street",
+    "a golden retriever running on the beach in slow motion",
+    "a white swan swimming in a lake surrounded by autumn trees",
+    "a hot air balloon floating over snowy mountains",
+    "a woman in a blue dress dancing in the rain",
+    "aerial view of a cargo ship sailing across the ocean",
+    "a steam train crossing a stone bridge in the fog",
+    "a cat chasing a laser pointer on a wooden floor",
+    "timelapse of clouds moving over a desert canyon",
+    "a skateboarder doing a kickflip in an empty parking lot",
+    "close-up of a hummingbird drinking from a flower",
+    "fireworks exploding above a city skyline at night",
+    "a black horse galloping across a green meadow",
+    "an astronaut walking on the surface of the moon",
+    "a motorboat speeding across a turquoise lagoon",
+    "a chef flipping pancakes in a busy kitchen",
+    "watercolor painting of a lighthouse on a rocky coast",
+    "a LEGO minifigure surfing a giant wave",
+    "the Eiffel Tower under a starry sky, Van Gogh style",
+]
+STYLE_SUFFIXES = [
+    "cinematic lighting", "4K", "8k uhd, highly detailed", "oil painting", "in the style of Studio Ghibli",
+    "film grain", "Pixar style", "trending on ArtStation", "35mm photo", "unreal engine", "anime", "HDR",
+]
+PROMPT_SNIPPETS = {
+    "punctuation": [
+        "!!!", "...", "?!", "!?", "???", "…", "--", "—", "–", ";;", "::", "(((", ")))", "[[", "]]", "{}", "~~",
+        "***", "«»", "„“", "¡¿", "!!!1!", ",,,", "/\\", "|", "^_^", ":-)", "<3", "(-_-)", "*_*", "\"\"", "`",
+    ],
+    "numbers": [
+        "1,000", "3.14", "4K", "2024-01-01", "12:30", "1080p", "60fps", "-5°C", "1/2", "50%", "#1", "v2.1", "0.5x",
+        "1e-3", "007", "3rd", "100,000,000", "9,999.99", "+33 1 23 45 67 89", "1920x1080", "½", "²", "Ⅻ", "٣",
+        "१२३", "４２",
+    ],
+    "contractions": [
+        "it's", "don't", "y'all", "rock'n'roll", "'quoted'", "can't", "I'M", "WE'RE", "o'clock", "it’s",
+        "don’t", "ain't", "'90s", "don''t", "you'd've", "'s", "ma'am", "we'll", "they've", "I'd", "Let's",
+    ],
+    "accents": [
+        "café", "naïve", "Ångström", "jalapeño", "cafe\u0301", "crème brûlée", "Zürich", "São Paulo", "Øresund",
+        "straße", "İstanbul", "ﬁne ligature", "Ǆ", "ŉ", "Ｆｕｌｌｗｉｄｔｈ", "A\u030a", "n\u0303", "Crème Brûlée",
+        "ÉCOLE", "Dvořák", "Łódź", "Hà Nội",
+    ],
+    "emoji": [
+        "🚗", "🙂", "🐱", "🔥🔥🔥", "👨\u200d👩\u200d👧\u200d👦", "👩🏽\u200d🚀", "👍🏻", "👍🏿", "🇯🇵", "🇺🇸",
+        "🏳️\u200d🌈", "1️⃣", "❤️", "☀︎", "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f", "🤷\u200d♀️",
+        "😂😂", "🌊", "🎬", "✨", "🫠",
+    ],
+    "scripts": [
+        "一只猫在跳舞", "東京の夜景", "カメラ", "ひらがな", "자동차가 달린다", "سيارة حمراء", "מכונית אדומה",
+        "красная машина", "κόκκινο αυτοκίνητο", "รถสีแดง", "लाल गाड़ी", "Ελληνικά", "ПРИВЕТ", "日本語とEnglish",
+        "漢字123", "Ｆｕｌｌ", "ㄱㄴㄷ", "ﾊﾝｶｸ", "𠀋", "ᚠᚢᚦ",
+    ],
+    "math": [
+        "∑", "∫ f(x) dx", "√2", "π≈3.14", "x² + y² = z²", "α β γ", "≤ ≥ ≠", "∞", "±0.5", "3×4÷2", "→ ← ↑",
+        "∂f/∂x", "e^(iπ)+1=0", "∀x∃y", "ℝ³", "a_b", "1 + 1 = 2",
+    ],
+    "currency": ["$100", "€50", "£20", "¥1000", "₹500", "₿0.5", "¢", "$1,000.00", "USD 20", "20€", "₩10,000"],
+    "web": [
+        "https://example.com/path?q=1&x=2", "www.test.org", "#sunset", "#NoFilter", "@user_name", "email@example.com",
+        "#100DaysOfCode", "http://a.b/c#d", "@OpenAI", "ftp://files.example", "#日本",
+    ],
+    "html": ["&amp;", "&lt;b&gt;", "&quot;hi&quot;", "&#39;", "&nbsp;", "<br/>", "<i>italic</i>", "&amp;amp;", "&#x1F600;"],
+}
+WHITESPACE_RUNS = [
+    "  ", "   ", "\t", "\n", "\r\n", "\u00a0", "\u3000", "\u2009", "\u2028", "\u0085", "\x0c", "\x0b", " \t \n ",
+]
+ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u180e"]
+CONTROL_CHARS = ["\x00", "\x01", "\x07", "\x08", "\x1b", "\x7f", "\x80", "\x9f", "\ufffd", "\u202e", "\u061c"]
+SPECIAL_TOKEN_PROMPTS = [
+    f"{BOS}a dog{EOS}", f"a dog {EOS} a cat", EOS, BOS, EOS * 3, f"{BOS} {BOS}", f"a{EOS}b", f"{EOS}{BOS}",
+    "<|ENDOFTEXT|> in capitals", "< |endoftext| >", "<|endoftext", "endoftext startoftext", f"{EOS}!!!",
+    f"A PORSCHE{EOS}CAR", "<|end\u200boftext|> after cleaning", " ".join([BOS] * 80),
+]
+FIXED_PROMPTS = [
+    "", " ", "   ", "\t", "\n", "\n\n \t ", "\u3000", "\u200b", "\x00", "a", "A", ".", "🙂", "'", "''", "'s",
+    "-", "1", "1234567890", "0.000001", "a" * 100, "supercalifragilisticexpialidocious", "x" * 300,
+]
+
+
+def open_clip_wheel() -> Path:
+    """The open_clip_torch wheel in .venv/wheels/, downloaded with pip (no dependencies) when missing."""
+    name, version = OPEN_CLIP_WHEEL.split("==")
+    pattern = f"{name}-{version}-*.whl"
+    found = sorted(WHEEL_DIR.glob(pattern))
+    if not found:
+        print(f"downloading {OPEN_CLIP_WHEEL} (wheel only, for its BPE merges file)", flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-deps",
+                        "--only-binary=:all:", OPEN_CLIP_WHEEL, "-d", str(WHEEL_DIR)], check=True)
+        found = sorted(WHEEL_DIR.glob(pattern))
+    if not found:
+        raise RuntimeError(f"pip download of {OPEN_CLIP_WHEEL} left no {pattern} in {WHEEL_DIR}")
+    return found[0]
+
+
+@functools.cache
+def clip_merges() -> list[tuple[str, str]]:
+    """CLIP's 48,894 BPE merges, read from bpe_simple_vocab_16e6.txt.gz inside the open_clip_torch wheel.
+
+    The file's first line is a header; CLIP keeps lines[1 : 49152 - 256 - 2 + 1], so that byte characters (256),
+    their "</w>" forms (256), merges and the two special tokens make 49,408 entries.
+    """
+    with zipfile.ZipFile(open_clip_wheel()) as wheel:
+        text = gzip.decompress(wheel.read(OPEN_CLIP_BPE_MEMBER)).decode("utf-8")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if digest != OPEN_CLIP_BPE_SHA256:
+        raise RuntimeError(f"{OPEN_CLIP_BPE_MEMBER} in {OPEN_CLIP_WHEEL} has sha256 {digest}, "
+                           f"expected {OPEN_CLIP_BPE_SHA256}")
+    lines = text.split("\n")[1:CLIP_MERGE_COUNT + 1]
+    merges = [tuple(line.split(" ")) for line in lines]
+    if len(merges) != CLIP_MERGE_COUNT or any(len(m) != 2 for m in merges):
+        raise RuntimeError(f"unexpected merges file layout in {OPEN_CLIP_BPE_MEMBER}")
+    return merges
+
+
+def insert_snippet(rng: random.Random, text: str, snippet: str) -> str:
+    """Put `snippet` into `text`: as its own word at a random word boundary, or glued to the end of a word."""
+    words = text.split(" ")
+    index = rng.randrange(len(words) + 1)
+    if index > 0 and rng.random() < 0.3:
+        words[index - 1] += snippet
+    else:
+        words.insert(index, snippet)
+    return " ".join(words)
+
+
+def recase(rng: random.Random, text: str) -> str:
+    """One of: UPPER, Title Case, sWAPPED, rAnDoM per character, Capitalised sentence."""
+    choice = rng.randrange(5)
+    if choice == 0:
+        return text.upper()
+    if choice == 1:
+        return text.title()
+    if choice == 2:
+        return text.swapcase()
+    if choice == 3:
+        return "".join(c.upper() if rng.random() < 0.5 else c.lower() for c in text)
+    return text[:1].upper() + text[1:]
+
+
+def rewhitespace(rng: random.Random, text: str) -> str:
+    """Replace some single spaces by whitespace runs (tabs, newlines, NBSP, ...) and pad the ends at random."""
+    parts = text.split(" ")
+    out = parts[0]
+    for part in parts[1:]:
+        out += (rng.choice(WHITESPACE_RUNS) if rng.random() < 0.4 else " ") + part
+    if rng.random() < 0.5:
+        out = rng.choice(WHITESPACE_RUNS) + out
+    if rng.random() < 0.5:
+        out += rng.choice(WHITESPACE_RUNS)
+    return out
+
+
+def sprinkle(rng: random.Random, text: str, characters: list[str], count: int) -> str:
+    """Insert `count` characters from `characters` at random positions (also inside words)."""
+    for _ in range(count):
+        position = rng.randrange(len(text) + 1)
+        text = text[:position] + rng.choice(characters) + text[position:]
+    return text
+
+
+def clip_vocab_prompts(seed: int) -> list[str]:
+    """The tokenizer test prompts: fixed edge cases plus prompts generated from the building blocks above.
+
+    Deterministic for a given seed (Python's `random.Random`); duplicates are dropped, first occurrence kept.
+    """
+    rng = random.Random(seed)
+    caption = lambda: rng.choice(EDIT_CAPTIONS)  # noqa: E731
+    prompts = list(FIXED_PROMPTS) + list(SPECIAL_TOKEN_PROMPTS) + list(EDIT_CAPTIONS)
+
+    # Captions with a style suffix, and re-cased captions.
+    prompts += [f"{caption()}, {rng.choice(STYLE_SUFFIXES)}" for _ in range(10)]
+    prompts += [recase(rng, caption()) for _ in range(15)]
+    # One category of snippets at a time, then everything mixed.
+    for snippets in PROMPT_SNIPPETS.values():
+        prompts += [insert_snippet(rng, caption(), rng.choice(snippets)) for _ in range(14)]
+        prompts += [" ".join(rng.sample(snippets, 3)) for _ in range(2)]
+    prompts += [rewhitespace(rng, caption()) for _ in range(15)]
+    prompts += [sprinkle(rng, caption(), ZERO_WIDTH, rng.randint(1, 4)) for _ in range(10)]
+    prompts += [sprinkle(rng, caption(), CONTROL_CHARS, rng.randint(1, 4)) for _ in range(10)]
+    all_snippets = [s for snippets in PROMPT_SNIPPETS.values() for s in snippets]
+    for _ in range(40):
+        text = caption()
+        for _ in range(rng.randint(2, 4)):
+            text = insert_snippet(rng, text, rng.choice(all_snippets))
+        if rng.random() < 0.5:
+            text = recase(rng, text)
+        if rng.random() < 0.3:
+            text = rewhitespace(rng, text)
+        prompts.append(text)
+    # Long prompts, well over 77 tokens: caption lists, emoji runs (several tokens each), CJK (one token per char).
+    prompts += [", ".join(rng.sample(EDIT_CAPTIONS, rng.randint(7, 14))) for _ in range(6)]
+    prompts.append(" ".join(rng.choice(PROMPT_SNIPPETS["emoji"]) for _ in range(60)))
+    prompts.append("".join(rng.choice(PROMPT_SNIPPETS["scripts"][:2]) for _ in range(30)))
+    prompts.append(" ".join(all_snippets))
+
+    unique = list(dict.fromkeys(prompts))
+    if len(unique) < CLIP_VOCAB_PROMPT_MINIMUM:
+        raise RuntimeError(f"only {len(unique)} distinct prompts; add building blocks")
+    return unique
+
+
+def make_clip_vocab(out: Path, seed: int = CLIP_VOCAB_SEED) -> None:
+    """Fixture g: the full CLIP vocabulary (49,408 entries) and slow-tokenizer outputs for generated prompts."""
+    from transformers import CLIPTokenizer, CLIPTokenizerFast
+
+    folder = fresh_dir(out / "clip_vocab")
+    vocab = write_tokenizer_files(folder, clip_merges())
+    if len(vocab) != 49408:
+        raise RuntimeError(f"full CLIP vocabulary has {len(vocab)} entries, expected 49408")
+    slow = CLIPTokenizer.from_pretrained(str(folder))
+    if slow.fix_text is not None:
+        raise RuntimeError("ftfy is installed in this environment; uninstall it (`.venv/bin/pip uninstall ftfy`): "
+                           "the fixtures record the slow tokenizer's BasicTokenizer fallback")
+    if slow.model_max_length != MAX_LENGTH or slow.pad_token != EOS or len(slow) != len(vocab):
+        raise RuntimeError("tokenizer config was not picked up")
+    fast = CLIPTokenizerFast.from_pretrained(str(folder), from_slow=True)
+
+    cases = []
+    for text in clip_vocab_prompts(seed):
+        encoded = slow(text, padding="max_length", max_length=MAX_LENGTH, truncation=True)
+        untruncated = len(slow(text)["input_ids"])
+        fast_ids = fast(text, padding="max_length", max_length=MAX_LENGTH, truncation=True)["input_ids"]
+        case = {
+            "text": text,
+            "input_ids": encoded["input_ids"],
+            "attention_mask": encoded["attention_mask"],
+            "untruncated_length": untruncated,
+        }
+        if fast_ids != encoded["input_ids"]:
+            case["fast_input_ids"] = fast_ids
+        cases.append(case)
+
+    document = {
+        "description": "transformers CLIPTokenizer (slow, Python, ftfy not installed) on the full CLIP vocabulary "
+        "in this folder, called as tokenizer(text, padding='max_length', max_length=77, truncation=True)",
+        "source": f"{OPEN_CLIP_BPE_MEMBER} from the {OPEN_CLIP_WHEEL} wheel (sha256 of the decompressed text "
+        f"{OPEN_CLIP_BPE_SHA256})",
+        "vocab_size": len(vocab),
+        "bos_token_id": vocab[BOS],
+        "eos_token_id": vocab[EOS],
+        "pad_token_id": vocab[EOS],
+        "model_max_length": MAX_LENGTH,
+        "prompt_seed": seed,
+        "fast_tokenizer_mismatches": sum("fast_input_ids" in case for case in cases),
+        "versions": library_versions(),
+        "cases": cases,
+    }
+    write_json(folder / "clip_vocab_cases.json", document)
+
+    truncated = sum(case["untruncated_length"] > MAX_LENGTH for case in cases)
+    mismatches = document["fast_tokenizer_mismatches"]
+    write_readme(
+        folder,
+        "Full CLIP vocabulary",
+        [
+            f"The real CLIP BPE vocabulary: {len(clip_merges())} merges from `{OPEN_CLIP_BPE_MEMBER}` in the "
+            f"`{OPEN_CLIP_WHEEL}` wheel (downloaded by `make_fixtures.py` with `pip download --no-deps`; open_clip "
+            f"is not installed). sha256 of the decompressed file: `{OPEN_CLIP_BPE_SHA256}`.",
+            "",
+            "Built as CLIP's `SimpleTokenizer` does: merges = lines[1 : 49152 − 256 − 2 + 1]; vocabulary = the 256 "
+            "byte-unicode characters, the same with `</w>`, `''.join(merge)` for each merge, then "
+            f"`{BOS}` = {vocab[BOS]} and `{EOS}` = {vocab[EOS]} ({len(vocab)} entries). This should match the "
+            "`tokenizer/` folder of the Stable Diffusion 1.x checkpoints (same ids, same merges).",
+            "",
+            "- `vocab.json` (token → id, one line, sorted by id), `merges.txt` (`#version: 0.2` header line, then "
+            "one merge per line), `tokenizer_config.json` (model_max_length 77, pad `<|endoftext|>`), "
+            "`special_tokens_map.json`: the layout of a Stable Diffusion `tokenizer/` folder.",
+            f"- `clip_vocab_cases.json`: {len(cases)} prompts generated from building blocks with "
+            f"`random.Random({seed})` (editing captions, case changes, punctuation runs, numbers, contractions, "
+            "accents and combining marks, emoji sequences, other scripts, math, currency, URLs/hashtags/mentions, "
+            "HTML entities, whitespace runs, zero-width and control characters, literal special tokens, empty and "
+            f"whitespace-only text, {truncated} prompts longer than 77 tokens). Per case: `text`, `input_ids` and "
+            "`attention_mask` (77, padded with `<|endoftext|>`, truncated keeping the final `<|endoftext|>`), "
+            "`untruncated_length` (ids without padding or truncation, BOS and EOS included).",
+            "",
+            "Reference: transformers' slow `CLIPTokenizer` with ftfy NOT installed, so text cleaning is its "
+            "`BasicTokenizer(strip_accents=False, do_split_on_punc=False)` fallback, in this order:",
+            "",
+            "1. Literal `<|startoftext|>` / `<|endoftext|>` are split out as special tokens first.",
+            "2. Delete U+0000, U+FFFD and every character of Unicode category C* except tab, CR and LF: control "
+            "characters including U+000B, U+000C and U+0085, and format characters such as U+200B, U+200D (so "
+            "emoji ZWJ sequences fall apart), U+FEFF, U+00AD, U+202E and the emoji tag characters. They are "
+            "deleted, not replaced by spaces (`a\\x0bb` is one word).",
+            "3. Space, tab, CR, LF and category Zs (U+00A0, U+3000, U+2009, ...) become a space.",
+            "4. Spaces around each CJK ideograph (U+4E00–U+9FFF and the other CJK ideograph blocks; not kana, "
+            "not Hangul).",
+            "5. NFC normalisation (`e` + U+0301 becomes `é`), then Python `str.split()` (which also splits at "
+            "U+2028/U+2029), lower-casing with Python `str.lower()` (`İ` becomes `i` + U+0307; accents are "
+            "kept), joined with single spaces.",
+            "6. CLIP's regex `<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|"
+            "[^\\s\\p{L}\\p{N}]+` (case-insensitive; digits one at a time), byte-level BPE per piece. A "
+            "`<|endoftext|>` that only appears after cleaning (`<|ENDOFTEXT|>`, or one with a zero-width "
+            "character inside) still becomes the special id: the regex matches it and the BPE cache maps it.",
+            "",
+            "Unknown tokens cannot occur: every byte has a token.",
+            "",
+            f"`fast_input_ids` is present where `CLIPTokenizerFast` (converted from the same files) disagrees with "
+            f"the slow tokenizer: {mismatches} of {len(cases)} cases. The slow tokenizer is the reference.",
+        ],
+        seeds=f"prompts from random.Random({seed}); the vocabulary is data, not random",
+    )
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# h. Tiny Stable Diffusion pipelines
+# ------------------------------------------------------------------------------------------------------------------
+
+PIPELINE_PROMPTS = ["a silver jeep driving down a curvy road in the countryside", "A Porsche car, café 🙂 4K!!"]
+PIPELINE_NEGATIVE_PROMPT = ""
+PIPELINE_GUIDANCE_SCALE = 7.5
+PIPELINE_STEPS = 5
+PIPELINE_UNET_TIMESTEPS = [901.0, 37.0]
+PIPELINE_LATENT_SIZE = 8  # latents [1, 4, 8, 8]; the tiny VAEs downsample by 2, so images are 16×16
+PIPELINE_VAE_IMAGE_SIZE = 32
+
+# The token ids real SD text-encoder configs carry (bos 0, pad 1, eos 2: leftovers, not the tokenizer's ids).
+# transformers only uses them to pick the pooled token; Stable Diffusion uses last_hidden_state.
+LEGACY_TEXT_TOKEN_IDS = {"bos_token_id": 0, "pad_token_id": 1, "eos_token_id": 2}
+
+SD_SCHEDULER = {
+    "num_train_timesteps": 1000,
+    "beta_start": 0.00085,
+    "beta_end": 0.012,
+    "beta_schedule": "scaled_linear",
+    "clip_sample": False,
+    "set_alpha_to_one": False,
+    "steps_offset": 1,
+    "timestep_spacing": "leading",
+}
+
+
+def prefix_tokenizer(merge_count: int, pad_token: str):
+    """A slow CLIPTokenizer whose vocabulary uses only the first `merge_count` real CLIP merges.
+
+    A prefix of the merge list is itself a valid BPE model (each merge only needs earlier ones), so every text
+    still tokenizes, into more and shorter pieces. Ids: 512 byte tokens, the merges, then BOS and EOS.
+    """
+    from transformers import CLIPTokenizer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_tokenizer_files(Path(tmp), clip_merges()[:merge_count], pad_token=pad_token)
+        return CLIPTokenizer.from_pretrained(tmp)
+
+
+def tiny_text_encoder(tokenizer, seed: int, hidden_size: int, heads: int, intermediate: int, hidden_act: str):
+    """Random CLIPTextModel (2 layers, eager attention) sized for `tokenizer`, with perturbed norms and biases."""
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    config = CLIPTextConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden_size,
+        intermediate_size=intermediate,
+        num_hidden_layers=2,
+        num_attention_heads=heads,
+        max_position_embeddings=MAX_LENGTH,
+        hidden_act=hidden_act,
+        projection_dim=32,
+        **LEGACY_TEXT_TOKEN_IDS,
+    )
+    torch.manual_seed(seed)
+    model = CLIPTextModel._from_config(config, attn_implementation="eager").eval()
+    perturb_constant_parameters(model, seed + 1)
+    return model
+
+
+def tiny_vae(seed: int, block_out_channels: tuple[int, ...]):
+    """Random AutoencoderKL (layers_per_block 1, 8 groups, SD's scaling factor), plain attention processor."""
+    from diffusers import AutoencoderKL
+
+    torch.manual_seed(seed)
+    vae = AutoencoderKL(
+        in_channels=3,
+        out_channels=3,
+        block_out_channels=block_out_channels,
+        layers_per_block=1,
+        latent_channels=4,
+        norm_num_groups=8,
+        sample_size=PIPELINE_VAE_IMAGE_SIZE,
+        scaling_factor=0.18215,
+        down_block_types=("DownEncoderBlock2D",) * len(block_out_channels),
+        up_block_types=("UpDecoderBlock2D",) * len(block_out_channels),
+    ).eval()
+    vae.set_default_attn_processor()
+    perturb_constant_parameters(vae, seed + 1)
+    return vae
+
+
+def tiny_unet(seed: int, **config):
+    """Random UNet2DConditionModel (one cross-attention level, one plain level), plain attention processors."""
+    from diffusers import UNet2DConditionModel
+
+    torch.manual_seed(seed)
+    unet = UNet2DConditionModel(
+        sample_size=PIPELINE_LATENT_SIZE,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+        norm_num_groups=8,
+        **config,
+    ).eval()
+    unet.set_default_attn_processor()
+    perturb_constant_parameters(unet, seed + 1)
+    return unet
+
+
+def assemble_pipeline(vae, text_encoder, tokenizer, unet, scheduler):
+    """StableDiffusionPipeline without safety checker, feature extractor or image encoder (saved as nulls)."""
+    from diffusers import StableDiffusionPipeline
+
+    return StableDiffusionPipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
+                                   scheduler=scheduler, safety_checker=None, feature_extractor=None,
+                                   image_encoder=None, requires_safety_checker=False)
+
+
+def build_sd1_tiny(seed: int):
+    """SD-1.x-shaped pipeline: conv proj_in/out, int attention_head_dim, quick_gelu text model, epsilon DDIM."""
+    from diffusers import DDIMScheduler
+
+    tokenizer = prefix_tokenizer(2000, pad_token=EOS)
+    text_encoder = tiny_text_encoder(tokenizer, seed, hidden_size=32, heads=4, intermediate=37,
+                                     hidden_act="quick_gelu")
+    unet = tiny_unet(seed + 10, block_out_channels=(32, 64), layers_per_block=2, cross_attention_dim=32,
+                     attention_head_dim=4, use_linear_projection=False)
+    vae = tiny_vae(seed + 20, block_out_channels=(32, 64))
+    scheduler = DDIMScheduler(**SD_SCHEDULER, prediction_type="epsilon")
+    return assemble_pipeline(vae, text_encoder, tokenizer, unet, scheduler)
+
+
+def build_sd2_tiny(seed: int):
+    """SD-2.x-shaped pipeline: linear proj_in/out, per-block head counts, gelu text model, pad "!", v-prediction."""
+    from diffusers import DDIMScheduler
+
+    tokenizer = prefix_tokenizer(1000, pad_token="!")
+    text_encoder = tiny_text_encoder(tokenizer, seed, hidden_size=48, heads=6, intermediate=67, hidden_act="gelu")
+    unet = tiny_unet(seed + 10, block_out_channels=(16, 32), layers_per_block=1, cross_attention_dim=48,
+                     attention_head_dim=(2, 8), use_linear_projection=True, upcast_attention=True,
+                     transformer_layers_per_block=1)
+    vae = tiny_vae(seed + 20, block_out_channels=(16, 32))
+    scheduler = DDIMScheduler(**SD_SCHEDULER, prediction_type="v_prediction")
+    return assemble_pipeline(vae, text_encoder, tokenizer, unet, scheduler)
+
+
+def rounded_to_fp16(pipe):
+    """Copy of `pipe` whose model weights went through float16 and back: the float32 math of the fp16 variant."""
+    vae, text_encoder, unet = (copy.deepcopy(m).half().float() for m in (pipe.vae, pipe.text_encoder, pipe.unet))
+    return assemble_pipeline(vae, text_encoder, pipe.tokenizer, unet, copy.deepcopy(pipe.scheduler))
+
+
+def tokenize_prompts(tokenizer, prompts: list[str]) -> torch.Tensor:
+    """input_ids [N, 77] as StableDiffusionPipeline.encode_prompt makes them (pad to max_length, truncate)."""
+    return tokenizer(prompts, padding="max_length", max_length=tokenizer.model_max_length, truncation=True,
+                     return_tensors="pt").input_ids
+
+
+def ddim_loop(pipe, cond: torch.Tensor, uncond: torch.Tensor, init: torch.Tensor, guidance_scale: float):
+    """The denoising loop of StableDiffusionPipeline.__call__ with a fresh copy of the pipeline's scheduler.
+
+    cond, uncond: [1, 77, D]; init: [1, 4, h, w]. Guidance (when guidance_scale > 1) runs the UNet on the batch
+    [uncond, cond] and mixes ε = ε_u + s·(ε_c − ε_u). Returns (latents after each step [S, 1, 4, h, w],
+    guided model outputs [S, 1, 4, h, w], timesteps [S]).
+    """
+    scheduler = type(pipe.scheduler).from_config(pipe.scheduler.config)
+    scheduler.set_timesteps(PIPELINE_STEPS)
+    guided = guidance_scale > 1.0
+    context = torch.cat([uncond, cond]) if guided else cond
+    latents = init * scheduler.init_noise_sigma
+    all_latents, all_outputs = [], []
+    for t in scheduler.timesteps:
+        model_input = torch.cat([latents] * 2) if guided else latents
+        model_input = scheduler.scale_model_input(model_input, t)
+        output = pipe.unet(model_input, t, encoder_hidden_states=context).sample
+        if guided:
+            output_uncond, output_cond = output.chunk(2)
+            output = output_uncond + guidance_scale * (output_cond - output_uncond)
+        latents = scheduler.step(output, t, latents, eta=0.0).prev_sample
+        all_latents.append(latents)
+        all_outputs.append(output)
+    return torch.stack(all_latents), torch.stack(all_outputs), scheduler.timesteps.clone()
+
+
+def pipeline_call_latents(pipe, init: torch.Tensor, guidance_scale: float) -> torch.Tensor:
+    """Latents after each step of pipe(...) itself (output_type 'latent'), recorded by callback_on_step_end."""
+    recorded = []
+
+    def record(_pipe, _step, _timestep, tensors):
+        recorded.append(tensors["latents"].clone())
+        return {}
+
+    size = init.shape[-1] * pipe.vae_scale_factor
+    pipe(prompt=PIPELINE_PROMPTS[0], negative_prompt=PIPELINE_NEGATIVE_PROMPT, height=size, width=size,
+         num_inference_steps=PIPELINE_STEPS, guidance_scale=guidance_scale, eta=0.0, latents=init.clone(),
+         output_type="latent", callback_on_step_end=record, return_dict=False)
+    return torch.stack(recorded)
+
+
+def pipeline_references(pipe, seed: int) -> dict[str, torch.Tensor]:
+    """Reference tensors for one pipeline (float32); random inputs from torch.Generator().manual_seed(seed).
+
+    Draw order: vae_image (uniform in [-1, 1)), vae_latent, unet_sample, loop_init (all N(0,1)).
+    """
+    generator = torch.Generator().manual_seed(seed)
+    vae_image = torch.rand((1, 3, PIPELINE_VAE_IMAGE_SIZE, PIPELINE_VAE_IMAGE_SIZE), generator=generator) * 2 - 1
+    latent_shape = (4, PIPELINE_LATENT_SIZE, PIPELINE_LATENT_SIZE)
+    vae_latent = torch.randn((1, *latent_shape), generator=generator)
+    unet_sample = torch.randn((2, *latent_shape), generator=generator)
+    loop_init = torch.randn((1, *latent_shape), generator=generator)
+
+    prompt_ids = tokenize_prompts(pipe.tokenizer, PIPELINE_PROMPTS)
+    negative_ids = tokenize_prompts(pipe.tokenizer, [PIPELINE_NEGATIVE_PROMPT])
+    unet_timesteps = torch.tensor(PIPELINE_UNET_TIMESTEPS, dtype=torch.float32)
+    with torch.no_grad():
+        text_embeddings = pipe.text_encoder(prompt_ids)[0]
+        negative_embeddings = pipe.text_encoder(negative_ids)[0]
+        posterior = pipe.vae.encode(vae_image).latent_dist
+        vae_decoded = pipe.vae.decode(vae_latent).sample
+        unet_output = pipe.unet(unet_sample, unet_timesteps, encoder_hidden_states=text_embeddings).sample
+        cond, uncond = text_embeddings[:1], negative_embeddings
+        loop_latents, loop_outputs, loop_timesteps = ddim_loop(pipe, cond, uncond, loop_init, PIPELINE_GUIDANCE_SCALE)
+        noguide_latents, noguide_outputs, _ = ddim_loop(pipe, cond, uncond, loop_init, 1.0)
+        loop_decoded = pipe.vae.decode(loop_latents[-1] / pipe.vae.config.scaling_factor).sample
+    return {
+        "prompt_ids": prompt_ids.to(torch.float32),
+        "text_embeddings": text_embeddings,
+        "negative_ids": negative_ids.to(torch.float32),
+        "negative_embeddings": negative_embeddings,
+        "vae_image": vae_image,
+        "vae_mean": posterior.mean,
+        "vae_logvar": posterior.logvar,
+        "vae_latent": vae_latent,
+        "vae_decoded": vae_decoded,
+        "unet_sample": unet_sample,
+        "unet_timesteps": unet_timesteps,
+        "unet_context": text_embeddings,
+        "unet_output": unet_output,
+        "loop_init": loop_init,
+        "loop_timesteps": loop_timesteps.to(torch.float32),
+        "loop_latents": loop_latents,
+        "loop_model_outputs": loop_outputs,
+        "loop_decoded": loop_decoded,
+        "loop_noguide_latents": noguide_latents,
+        "loop_noguide_model_outputs": noguide_outputs,
+    }
+
+
+def check_saved_pipeline(folder: Path, expected, references: dict[str, torch.Tensor], variant: str | None) -> dict:
+    """Reload `folder` with diffusers (float32, default SDPA attention) and compare with what was saved.
+
+    Weights must equal `expected`'s bit for bit; the pipeline's own __call__ must reproduce `loop_latents` and
+    `loop_noguide_latents` (checked on `expected`, same attention code). Returns the measured differences.
+    """
+    from diffusers import StableDiffusionPipeline
+
+    reloaded = StableDiffusionPipeline.from_pretrained(str(folder), variant=variant, torch_dtype=torch.float32)
+    reloaded.set_progress_bar_config(disable=True)
+    for name in ("vae", "text_encoder", "unet"):
+        want, got = getattr(expected, name).state_dict(), getattr(reloaded, name).state_dict()
+        if want.keys() != got.keys() or any(not torch.equal(want[k], got[k]) for k in want):
+            raise RuntimeError(f"{folder.name}/{name}: reloaded weights differ from the saved model")
+    if not torch.equal(tokenize_prompts(reloaded.tokenizer, PIPELINE_PROMPTS), references["prompt_ids"].long()):
+        raise RuntimeError(f"{folder.name}/tokenizer: reloaded tokenizer gives other ids")
+
+    expected.set_progress_bar_config(disable=True)
+    with torch.no_grad():
+        call_diff = {
+            "loop_latents": pipeline_call_latents(expected, references["loop_init"], PIPELINE_GUIDANCE_SCALE),
+            "loop_noguide_latents": pipeline_call_latents(expected, references["loop_init"], 1.0),
+        }
+        sdpa = {
+            "text_embeddings": reloaded.text_encoder(references["prompt_ids"].long())[0],
+            "unet_output": reloaded.unet(references["unet_sample"], references["unet_timesteps"],
+                                         encoder_hidden_states=references["unet_context"]).sample,
+            "vae_decoded": reloaded.vae.decode(references["vae_latent"]).sample,
+            "loop_latents": pipeline_call_latents(reloaded, references["loop_init"], PIPELINE_GUIDANCE_SCALE),
+        }
+    call = {k: float((v - references[k]).abs().max()) for k, v in call_diff.items()}
+    if max(call.values()) > 0.0:
+        raise RuntimeError(f"{folder.name}: StableDiffusionPipeline.__call__ disagrees with ddim_loop: {call}")
+    return {k: float((v - references[k]).abs().max()) for k, v in sdpa.items()}
+
+
+def as_json(value) -> str:
+    """A config value spelled as in config.json (tuples as lists, lower-case booleans)."""
+    return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
+
+
+def folder_listing(folder: Path) -> list[str]:
+    """Markdown lines: every file under `folder` (README.md excluded) with its size in bytes."""
+    lines = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "README.md"):
+        lines.append(f"- `{path.relative_to(folder)}`: {path.stat().st_size} bytes")
+    return lines
+
+
+def write_pipeline_fixture(folder: Path, pipe, seed: int, summary: str, variant: str | None,
+                           references_from=None) -> None:
+    """Save `pipe` in diffusers layout into `folder` with reference.safetensors, reference.json and README.md.
+
+    `references_from` is the float32 pipeline the references are computed with (default: `pipe` itself; the
+    fp16-rounded copy for the fp16 variant).
+    """
+    reference_pipe = references_from or pipe
+    fresh_dir(folder)
+    pipe.save_pretrained(str(folder), safe_serialization=True, variant=variant)
+    references = pipeline_references(reference_pipe, seed)
+    save_tensors(folder / "reference.safetensors", references)
+    sdpa_diff = check_saved_pipeline(folder, reference_pipe, references, variant)
+
+    scheduler = reference_pipe.scheduler
+    text_config = reference_pipe.text_encoder.config
+    document = {
+        "pipeline": folder.name,
+        "summary": summary,
+        "variant": variant,
+        "prompts": PIPELINE_PROMPTS,
+        "negative_prompt": PIPELINE_NEGATIVE_PROMPT,
+        "prompt_ids": references["prompt_ids"].long().tolist(),
+        "negative_ids": references["negative_ids"].long().tolist(),
+        "pad_token": reference_pipe.tokenizer.pad_token,
+        "pad_token_id": reference_pipe.tokenizer.pad_token_id,
+        "text_hidden_size": text_config.hidden_size,
+        "guidance_scale": PIPELINE_GUIDANCE_SCALE,
+        "num_inference_steps": PIPELINE_STEPS,
+        "eta": 0.0,
+        "height": PIPELINE_LATENT_SIZE * reference_pipe.vae_scale_factor,
+        "width": PIPELINE_LATENT_SIZE * reference_pipe.vae_scale_factor,
+        "vae_scale_factor": reference_pipe.vae_scale_factor,
+        "vae_scaling_factor": reference_pipe.vae.config.scaling_factor,
+        "prediction_type": scheduler.config.prediction_type,
+        "loop_timesteps": [int(t) for t in references["loop_timesteps"]],
+        "unet_timesteps": PIPELINE_UNET_TIMESTEPS,
+        "seed": seed,
+        "reference_attention": "transformers eager attention, diffusers AttnProcessor (no SDPA)",
+        "sdpa_reload_max_abs_diff": sdpa_diff,
+        "versions": library_versions(),
+    }
+    write_json(folder / "reference.json", document)
+
+    unet_config = reference_pipe.unet.config
+    write_readme(
+        folder,
+        f"Tiny Stable Diffusion pipeline `{folder.name}`",
+        [
+            summary,
+            "",
+            "Saved with `StableDiffusionPipeline(...).save_pretrained(dir, safe_serialization=True"
+            + (f", variant={variant!r})`" if variant else ")`")
+            + ": `model_index.json`, `scheduler/`, `tokenizer/`, `text_encoder/`, `unet/`, `vae/` as in a hub "
+            "checkpoint; safety_checker, feature_extractor and image_encoder are saved as `[null, null]`.",
+            "",
+            f"- Tokenizer: the first {len(reference_pipe.tokenizer) - 514} real CLIP merges "
+            f"({len(reference_pipe.tokenizer)} entries, BOS {reference_pipe.tokenizer.bos_token_id}, "
+            f"EOS {reference_pipe.tokenizer.eos_token_id}), pad token `{reference_pipe.tokenizer.pad_token}` "
+            f"(id {reference_pipe.tokenizer.pad_token_id}), model_max_length 77."
+            + ("" if reference_pipe.tokenizer.pad_token == EOS else
+               f" Because `{reference_pipe.tokenizer.pad_token}` is a special token here, transformers splits "
+               f"every `{reference_pipe.tokenizer.pad_token}` in the text out before BPE, one id "
+               f"{reference_pipe.tokenizer.pad_token_id} per character (the second prompt's `!!` gives 0, 0 "
+               "instead of `!!</w>`): what diffusers users of SD 2.x get (diffusers issue #4153), unlike "
+               "open_clip."),
+            f"- Text encoder: CLIPTextModel hidden {text_config.hidden_size}, {text_config.num_hidden_layers} "
+            f"layers, {text_config.num_attention_heads} heads, intermediate {text_config.intermediate_size}, "
+            f"`{text_config.hidden_act}`. Its config carries SD's legacy bos/pad/eos ids 0/1/2, which are not the "
+            "tokenizer's; nothing here depends on them.",
+            f"- UNet: block_out_channels {as_json(unet_config.block_out_channels)}, layers_per_block "
+            f"{unet_config.layers_per_block}, attention_head_dim {as_json(unet_config.attention_head_dim)} "
+            "(diffusers reads it as the number of heads; the mid block uses the last entry, up blocks the list "
+            f"reversed), use_linear_projection {as_json(unet_config.use_linear_projection)}, "
+            f"cross_attention_dim {unet_config.cross_attention_dim}, upcast_attention "
+            f"{as_json(unet_config.upcast_attention)} (no effect in float32), down "
+            f"{as_json(unet_config.down_block_types)}, up {as_json(unet_config.up_block_types)}.",
+            f"- VAE: block_out_channels {as_json(reference_pipe.vae.config.block_out_channels)}, "
+            "layers_per_block 1, "
+            f"scaling_factor {reference_pipe.vae.config.scaling_factor}; it downsamples by "
+            f"{reference_pipe.vae_scale_factor}, so {PIPELINE_LATENT_SIZE}×{PIPELINE_LATENT_SIZE} latents are "
+            f"{document['height']}×{document['width']} images.",
+            f"- Scheduler: DDIMScheduler, {scheduler.config.beta_schedule} {scheduler.config.beta_start}–"
+            f"{scheduler.config.beta_end}, {scheduler.config.timestep_spacing} spacing, steps_offset "
+            f"{scheduler.config.steps_offset}, set_alpha_to_one {as_json(scheduler.config.set_alpha_to_one)}, "
+            f"prediction_type `{scheduler.config.prediction_type}`.",
+            "",
+            "Norm scales and zero-initialised biases were perturbed (1 + 0.1·N(0,1), 0.05·N(0,1)).",
+            "",
+            "`reference.safetensors` (float32; `reference.json` holds the prompts, ids and settings):",
+            "",
+            f"- `prompt_ids` [2,77]: the prompts {' and '.join(repr(p) for p in PIPELINE_PROMPTS)} tokenized as "
+            "`encode_prompt` does (ids as float32); `text_embeddings` = `text_encoder(prompt_ids)[0]` "
+            "(last_hidden_state, after final_layer_norm, no attention mask); `negative_ids` [1,77] / "
+            "`negative_embeddings` the same for the empty negative prompt.",
+            "- `vae_image` [1,3,32,32] → `vae.encode(...).latent_dist`: `vae_mean`, `vae_logvar`; `vae_latent` "
+            "→ `vae.decode(vae_latent).sample` = `vae_decoded` (no scaling factor applied).",
+            "- `unet_output` = `unet(unet_sample, unet_timesteps, encoder_hidden_states=unet_context).sample` "
+            "with `unet_context` = `text_embeddings`.",
+            f"- `loop_*`: `StableDiffusionPipeline.__call__`'s loop, {PIPELINE_STEPS} DDIM steps (eta 0) from "
+            f"`loop_init`, prompt {PIPELINE_PROMPTS[0]!r}, negative prompt {PIPELINE_NEGATIVE_PROMPT!r}, "
+            f"guidance {PIPELINE_GUIDANCE_SCALE} (UNet batch [negative, prompt], ε = ε_neg + s·(ε_prompt − ε_neg)). "
+            f"`loop_timesteps` = {document['loop_timesteps']}; `loop_latents[i]` is the latent after step i, "
+            "`loop_model_outputs[i]` the guided UNet output that step consumed; `loop_decoded` = "
+            "`vae.decode(loop_latents[-1] / scaling_factor).sample` (in [-1, 1] terms, before the pipeline's "
+            "postprocessing). `loop_noguide_*`: the same with guidance_scale 1 (no negative branch).",
+            "",
+            "Checks made by the script: the reloaded folder (`from_pretrained`"
+            + (f" with variant={variant!r}" if variant else "")
+            + ") has bit-identical weights and tokenizer ids; calling the pipeline itself (output_type 'latent', "
+            "latents recorded by `callback_on_step_end`) reproduces `loop_latents` and `loop_noguide_latents` "
+            "exactly. References use eager/plain attention; the reloaded pipeline's default SDPA attention "
+            "differs by at most "
+            + ", ".join(f"{v:.2g} ({k})" for k, v in sdpa_diff.items()) + ".",
+            "",
+            "Files:",
+            "",
+            *folder_listing(folder),
+            "",
+            *shape_table(folder / "reference.safetensors"),
+        ],
+        seeds=f"models from torch.manual_seed({seed}) (text encoder), {seed + 10} (UNet), {seed + 20} (VAE), "
+        "each perturbed with seed + 1; reference inputs from "
+        f"torch.Generator().manual_seed({seed})",
+    )
+
+
+def make_pipelines(out: Path, seed: int) -> None:
+    """Fixture h: tiny SD-1.x and SD-2.x pipelines in diffusers layout (and an fp16 variant) with references."""
+    from diffusers.utils import logging as diffusers_logging
+
+    diffusers_logging.disable_progress_bar()
+    root = out / "pipelines"
+    root.mkdir(exist_ok=True)
+
+    sd1 = build_sd1_tiny(seed)
+    write_pipeline_fixture(
+        root / "sd1-tiny", sd1, seed,
+        "SD-1.x-shaped pipeline with random weights (float32 files).", variant=None)
+
+    sd1_fp16 = assemble_pipeline(copy.deepcopy(sd1.vae).half(), copy.deepcopy(sd1.text_encoder).half(), sd1.tokenizer,
+                                 copy.deepcopy(sd1.unet).half(), copy.deepcopy(sd1.scheduler))
+    write_pipeline_fixture(
+        root / "sd1-tiny-fp16", sd1_fp16, seed,
+        "The weights of `../sd1-tiny` rounded to float16 and saved ONLY as the `fp16` variant "
+        "(`*.fp16.safetensors`, float16 tensors), so a loader must pick the variant files. The references are "
+        "the same computation in float32 with the rounded weights (float16 → float32 upcast at load).",
+        variant="fp16", references_from=rounded_to_fp16(sd1))
+
+    sd2 = build_sd2_tiny(seed + 100)
+    write_pipeline_fixture(
+        root / "sd2-tiny", sd2, seed + 100,
+        "SD-2.x-shaped pipeline with random weights (float32 files): linear proj_in/proj_out, per-block "
+        "attention_head_dim, gelu text encoder, tokenizer pad token `!`, v-prediction.", variant=None)
+
+    lines = [
+        "# Tiny Stable Diffusion pipelines",
+        "",
+        "Full diffusers folders (`model_index.json` + component folders) with random weights and reference "
+        f"outputs, made by `scripts/make_fixtures.py` (run `{REGENERATE} --only pipelines`). Each folder has "
+        "`reference.safetensors`, `reference.json` and a README.",
+        "",
+        "- `sd1-tiny/`: SD-1.x shape (conv projections, int attention_head_dim, quick_gelu, epsilon)",
+        "- `sd1-tiny-fp16/`: the same weights rounded to float16, saved only as the `fp16` variant",
+        "- `sd2-tiny/`: SD-2.x shape (linear projections, per-block heads, gelu, pad `!`, v_prediction)",
+        "",
+    ]
+    (root / "README.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------------------------------------
 # Driver
 # ------------------------------------------------------------------------------------------------------------------
 
-FIXTURES = ["tokenizer", "clip_text", "vae", "unet", "scheduler", "randn"]
+FIXTURES = ["tokenizer", "clip_text", "vae", "unet", "scheduler", "randn", "clip_vocab", "pipelines"]
 
 
 def write_index(out: Path) -> None:
@@ -1055,6 +1860,8 @@ def write_index(out: Path) -> None:
         "- `unet/`: tiny UNet2DConditionModel output and per-block intermediates",
         "- `scheduler/`: DDIMScheduler / DDIMInverseScheduler timesteps and step outputs",
         "- `randn/`: torch CPU randn values per seed and shape",
+        "- `clip_vocab/`: the full CLIP BPE vocabulary and tokenizer outputs for generated prompts",
+        "- `pipelines/`: tiny SD-1.x / SD-2.x pipelines in diffusers layout (and an fp16 variant) with references",
         "",
         "Reference outputs come from eager attention (transformers) and the plain `AttnProcessor` (diffusers). "
         "Reloading the saved models with their default SDPA attention reproduces the outputs within about 1.3e-6, "
@@ -1104,6 +1911,12 @@ def main() -> None:
     if "randn" in selected:
         print("randn", flush=True)
         make_randn(args.out)
+    if "clip_vocab" in selected:
+        print("clip_vocab", flush=True)
+        make_clip_vocab(args.out, seed=CLIP_VOCAB_SEED)
+    if "pipelines" in selected:
+        print("pipelines", flush=True)
+        make_pipelines(args.out, seed=5000)
     write_index(args.out)
     print(f"fixtures written to {args.out}")
 

@@ -66,4 +66,16 @@ public struct ModelFolder: Sendable {
         try weights.checkAllUsed()
         return model
     }
+
+    /// The ContextDiff adapter in `adapter/` (config.json + diffusion_pytorch_model.safetensors), or nil when the
+    /// folder has none (the editor then runs plain DDIM).
+    public func loadAdapter() throws -> TrajectoryAdapter? {
+        let dir = component("adapter")
+        guard FileManager.default.fileExists(atPath: dir + "/config.json") else { return nil }
+        let config = try loadConfig(AdapterConfig.self, from: dir + "/config.json")
+        let weights = try CheckpointWeights(paths: try weightFiles("adapter", stem: "diffusion_pytorch_model"))
+        let model = try TrajectoryAdapter(WeightScope(weights), config: config)
+        try weights.checkAllUsed()
+        return model
+    }
 }

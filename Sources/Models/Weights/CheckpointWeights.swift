@@ -16,6 +16,8 @@ public final class CheckpointWeights {
     /// When set, every requested tensor is made up (uniform in ±scale, seeded by key): models at any size
     /// without files, for benchmarks.
     private var random: (seed: UInt64, scale: Float)?
+    /// Tensors held in memory (fresh initialisations, tuned weights before they are saved).
+    private var memory: [String: Tensor] = [:]
 
     public init(paths: [String], rename: (String) -> String = { $0 }, ignorable: Set<String> = []) throws {
         var files: [SafeTensorsFile] = []
@@ -37,6 +39,14 @@ public final class CheckpointWeights {
         CheckpointWeights(randomSeed: seed, scale: scale)
     }
 
+    /// Weights held in memory, keyed like a checkpoint.
+    public init(tensors: [String: Tensor]) {
+        files = []
+        ignorable = []
+        memory = tensors
+        for key in tensors.keys { index[key] = (-1, key) }
+    }
+
     private init(randomSeed: UInt64, scale: Float) {
         files = []
         ignorable = []
@@ -44,7 +54,7 @@ public final class CheckpointWeights {
     }
 
     /// A label for messages: the file (or files) these weights come from.
-    public var label: String { files.map(\.path).joined(separator: ", ") }
+    public var label: String { files.isEmpty ? "(weights in memory)" : files.map(\.path).joined(separator: ", ") }
 
     public var keys: [String] { index.keys.sorted() }
 
@@ -65,6 +75,11 @@ public final class CheckpointWeights {
         if let random { return Self.noise(key: key, shape: shape, seed: random.seed, scale: random.scale) }
         guard let (fileIndex, name) = index[key] else {
             throw ModelError.missingKey(file: label, key: key, expectedShape: shape)
+        }
+        if fileIndex < 0, let t = memory[name] {
+            guard t.shape == shape else { throw ModelError.shapeMismatch(file: label, key: key, expected: shape, found: t.shape) }
+            used.insert(key)
+            return t
         }
         let file = files[fileIndex]
         do {

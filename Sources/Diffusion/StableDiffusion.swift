@@ -1,0 +1,69 @@
+import Foundation
+import MediaIO
+import Models
+import Tensors
+
+/// A loaded Stable-Diffusion-architecture model: tokenizer, text encoder, VAE, UNet, scheduler settings and the
+/// optional ContextDiff adapter, with the encode/decode helpers the pipelines share.
+public final class StableDiffusion: @unchecked Sendable {
+    public let tokenizer: CLIPTokenizer
+    public let textEncoder: CLIPTextModel
+    public let vae: AutoencoderKL
+    public let unet: UNet2DConditionModel
+    public let scheduler: SchedulerConfig
+    public let adapter: TrajectoryAdapter?
+    /// Where the model came from (a folder path), part of the inversion cache key.
+    public let identity: String
+
+    public init(tokenizer: CLIPTokenizer, textEncoder: CLIPTextModel, vae: AutoencoderKL, unet: UNet2DConditionModel,
+                scheduler: SchedulerConfig, adapter: TrajectoryAdapter?, identity: String) {
+        self.tokenizer = tokenizer
+        self.textEncoder = textEncoder
+        self.vae = vae
+        self.unet = unet
+        self.scheduler = scheduler
+        self.adapter = adapter
+        self.identity = identity
+    }
+
+    /// Loads a diffusers-layout folder.
+    public static func load(_ path: String) throws -> StableDiffusion {
+        let folder = try ModelFolder(path: path)
+        let schedulerPath = folder.component("scheduler") + "/scheduler_config.json"
+        let scheduler = FileManager.default.fileExists(atPath: schedulerPath)
+            ? try loadConfig(SchedulerConfig.self, from: schedulerPath) : SchedulerConfig.stableDiffusion15
+        return StableDiffusion(tokenizer: try folder.loadTokenizer(), textEncoder: try folder.loadTextEncoder(),
+                               vae: try folder.loadVAE(), unet: try folder.loadUNet(), scheduler: scheduler,
+                               adapter: try folder.loadAdapter(),
+                               identity: URL(fileURLWithPath: path).standardizedFileURL.path)
+    }
+
+    /// Prompt → last hidden state [1, T, D].
+    public func encodePrompt(_ text: String) -> Tensor {
+        textEncoder([tokenizer.encode(text).ids])
+    }
+
+    /// Frames [F, 3, H, W] in [-1, 1] → scaled latents [F, C, H/8, W/8] (posterior mean × scaling factor),
+    /// `chunk` frames at a time to bound memory.
+    public func encodeFrames(_ frames: FrameBatch, chunk: Int = 2) -> Tensor {
+        let images = Tensor(shape: [frames.frameCount, 3, frames.height, frames.width], scalars: frames.values)
+        let parts = stride(from: 0, to: frames.frameCount, by: chunk).map { start in
+            vae.encode(images.slice(axis: 0, start..<min(frames.frameCount, start + chunk))).mean * vae.config.scalingFactor
+        }
+        return Tensor.concat(parts, axis: 0)
+    }
+
+    /// Scaled latents [F, C, h, w] → frames in [-1, 1], `chunk` frames at a time.
+    public func decodeLatents(_ latents: Tensor, frameRate: Double, chunk: Int = 2) -> FrameBatch {
+        let n = latents.shape[0]
+        let parts = stride(from: 0, to: n, by: chunk).map { start in
+            vae.decode(latents.slice(axis: 0, start..<min(n, start + chunk)) * (1 / vae.config.scalingFactor))
+        }
+        let images = Tensor.concat(parts, axis: 0)
+        return FrameBatch(frameCount: n, width: images.shape[3], height: images.shape[2], frameRate: frameRate,
+                          values: images.scalars.map { min(max($0, -1), 1) })
+    }
+
+    /// The VAE's spatial downsampling factor (8 for SD).
+    public var latentScale: Int { 1 << (vae.config.blockOutChannels.count - 1) }
+}

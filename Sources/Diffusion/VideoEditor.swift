@@ -1,0 +1,217 @@
+import Foundation
+import MediaIO
+import Models
+import Tensors
+
+/// Settings of one edit run; defaults follow the research configs (50 DDIM steps, guidance 7.5).
+public struct EditSettings: Sendable {
+    public var steps = 50
+    public var guidance: Float = 7.5
+    public var negativePrompt = ""
+    /// Which frames each frame's self-attention reads (default: first and previous).
+    public var frameSources = FrameAttention.Sources.sparseCausal
+    /// Use the model's ContextDiff adapter when it has one (`false`: plain DDIM).
+    public var useAdapter = true
+    /// Frames per VAE call.
+    public var vaeChunk = 2
+    /// Where inversions are cached; nil disables the cache.
+    public var cacheFolder: String? = InversionCache.defaultFolder
+
+    public init() {}
+}
+
+/// One edited clip and what happened.
+public struct EditResult: Sendable {
+    public var prompt: String
+    public var frames: FrameBatch
+    /// The denoised latents before decoding: [F, C, h, w] (scaled by the VAE's scaling factor).
+    public var latents: Tensor
+}
+
+/// Predicts the noise (or v) of a batch: the UNet, or an analytic denoiser in tests.
+/// x: [N, C, h, w], timesteps: N values, context: [N, S, D] → [N, C, h, w].
+public protocol NoisePredictor {
+    func predictNoise(_ x: Tensor, timesteps: [Float], context: Tensor, frames: FrameAttention) -> Tensor
+}
+
+extension UNet2DConditionModel: NoisePredictor {
+    public func predictNoise(_ x: Tensor, timesteps: [Float], context: Tensor, frames: FrameAttention) -> Tensor {
+        self(x, timesteps: timesteps, context: context, frames: frames)
+    }
+}
+
+/// ContextDiff video editing on a loaded model: the numbered stages of docs/ARCHITECTURE.md.
+public struct VideoEditor {
+    public let model: StableDiffusion
+    /// The denoiser; the model's UNet unless replaced.
+    public var predictor: NoisePredictor
+    public var notes: [String] = []
+
+    public init(model: StableDiffusion) {
+        self.model = model
+        self.predictor = model.unet
+    }
+
+    /// Edits `source` (frames in [-1, 1]) once per prompt, from one shared inversion with `sourcePrompt`.
+    public mutating func edit(_ source: FrameBatch, sourcePrompt: String, prompts: [String], settings: EditSettings,
+                              progress: ProgressHandler = { _ in true }) throws -> [EditResult] {
+        guard !prompts.isEmpty else { throw EditError.invalidRequest("no edit prompt given; pass at least one --prompt") }
+        let scale = model.latentScale
+        guard source.width % scale == 0, source.height % scale == 0 else {
+            throw EditError.invalidRequest("frame size \(source.width)x\(source.height) is not a multiple of \(scale); choose a size that is")
+        }
+        let f = source.frameCount
+        let shift = try adapterIfUsable(settings)
+        var trajectory = ContextualTrajectory(sampler: model.scheduler.sampler(), inverse: model.scheduler.inverse(),
+                                              shiftSchedule: shift?.config.shift ?? .quadratic,
+                                              refinements: shift?.config.refinements ?? 1)
+        trajectory.setTimesteps(settings.steps)
+        var clock = StepClock()
+
+        // 1. Encode prompts.
+        let sourceContext = model.encodePrompt(sourcePrompt)
+        let negative = model.encodePrompt(settings.negativePrompt)
+        let editContexts = prompts.map(model.encodePrompt)
+        try report(progress, .encodePrompts, 1, 1, nil, &clock)
+
+        // 2. Encode frames to latents [F, C, h, w].
+        let x0 = model.encodeFrames(source, chunk: settings.vaeChunk)
+        try report(progress, .encodeFrames, 1, 1, nil, &clock)
+
+        // 3. Invert along the contextualized trajectory with the source caption (no guidance), or reuse a cached one.
+        let frames = FrameAttention.frames(count: f, sources: settings.frameSources)
+        let key = InversionCache.key(latents: x0, settings: "\(model.identity)|\(sourcePrompt)|\(settings.steps)|\(settings.frameSources)|\(shift != nil)")
+        let cache = settings.cacheFolder.map(InversionCache.init)
+        var inverted: [Tensor]
+        if let hit = cache?.load(key) {
+            inverted = hit
+            notes.append("reused the cached inversion \(key)")
+        } else {
+            inverted = try invert(x0, context: sourceContext.repeated(f), trajectory: trajectory, shift: shift,
+                                  frames: frames, progress: progress, clock: &clock)
+            if let problem = cache?.store(key, latents: inverted) { notes.append(problem) }
+        }
+
+        // 4. Denoise from the inverted latent with each edit prompt, classifier-free guidance and the adapter.
+        var results: [EditResult] = []
+        for (e, editContext) in editContexts.enumerated() {
+            let latents = try denoise(start: inverted.last!, context: editContext, negative: negative, frames: f,
+                                      settings: settings, trajectory: trajectory, shift: shift, edit: e,
+                                      progress: progress, clock: &clock)
+            // 5. Decode.
+            let decoded = model.decodeLatents(latents, frameRate: source.frameRate, chunk: settings.vaeChunk)
+            try report(progress, .decodeFrames, e + 1, prompts.count, e, &clock)
+            results.append(EditResult(prompt: prompts[e], frames: decoded, latents: latents))
+        }
+        return results
+    }
+
+    /// Text-to-image: the same sampler with one frame and no source. x_T = k_T·r̂ + ε with ε from torch's randn for
+    /// `seed` and r̂ = r_φ(0, c, T) from the prompt alone.
+    public mutating func generate(prompt: String, width: Int, height: Int, seed: UInt64, settings: EditSettings,
+                                  progress: ProgressHandler = { _ in true }) throws -> FrameBatch {
+        let scale = model.latentScale
+        guard width > 0, height > 0, width % scale == 0, height % scale == 0 else {
+            throw EditError.invalidRequest("size \(width)x\(height) must be positive multiples of \(scale)")
+        }
+        let shift = try adapterIfUsable(settings)
+        var trajectory = ContextualTrajectory(sampler: model.scheduler.sampler(), inverse: model.scheduler.inverse(),
+                                              shiftSchedule: shift?.config.shift ?? .quadratic,
+                                              refinements: shift?.config.refinements ?? 1)
+        trajectory.setTimesteps(settings.steps)
+        var clock = StepClock()
+        let context = model.encodePrompt(prompt), negative = model.encodePrompt(settings.negativePrompt)
+        try report(progress, .encodePrompts, 1, 1, nil, &clock)
+        let shape = [1, model.unet.config.inChannels, height / scale, width / scale]
+        var rng = TorchRandom(seed: seed)
+        var start = Tensor(shape: shape, scalars: rng.normal(count: shape.reduce(1, *)))
+        if let shift, let first = trajectory.sampler.timesteps.first {
+            let r = shift.shift(x0: Tensor(shape: shape), context: context, timestep: first, frameCount: 1)
+            start = start + r * trajectory.k(trajectory.sampler.alphaCumprod(first))
+        }
+        let latents = try denoise(start: start, context: context, negative: negative, frames: 1, settings: settings,
+                                  trajectory: trajectory, shift: shift, edit: 0, progress: progress, clock: &clock)
+        let image = model.decodeLatents(latents, frameRate: 1)
+        try report(progress, .decodeFrames, 1, 1, 0, &clock)
+        return image
+    }
+
+    /// DDIM inversion of x0 [F, C, h, w] along the contextualized trajectory, without guidance.
+    /// Returns every latent from x0 to the most noisy one.
+    func invert(_ x0: Tensor, context: Tensor, trajectory: ContextualTrajectory, shift: TrajectoryShift?,
+                frames: FrameAttention, progress: ProgressHandler, clock: inout StepClock) throws -> [Tensor] {
+        let f = x0.shape[0]
+        var latents = [x0]
+        var x = x0
+        for (i, t) in trajectory.inverse.timesteps.enumerated() {
+            let eps = predictor.predictNoise(x, timesteps: Array(repeating: Float(t), count: f), context: context, frames: frames)
+            x = trajectory.invertStep(modelOutput: eps, timestep: t, sample: x, shift: shift, source: x0,
+                                      context: context, frameCount: f)
+            latents.append(x)
+            try report(progress, .invert, i + 1, trajectory.inverse.timesteps.count, nil, &clock)
+        }
+        return latents
+    }
+
+    /// The sampling loop: ε̂ = ε_u + g·(ε_c − ε_u) on a doubled batch [uncond frames ⧺ cond frames], then a
+    /// contextualized DDIM step. Guidance 1 skips the unconditional half.
+    func denoise(start: Tensor, context: Tensor, negative: Tensor, frames f: Int, settings: EditSettings,
+                 trajectory: ContextualTrajectory, shift: TrajectoryShift?, edit: Int,
+                 progress: ProgressHandler, clock: inout StepClock) throws -> Tensor {
+        let guided = settings.guidance != 1
+        let cond = context.repeated(f)
+        let batchContext = guided ? Tensor.concat([negative.repeated(f), cond], axis: 0) : cond
+        let attention = FrameAttention.frames(count: f, sources: settings.frameSources)
+        var x = start
+        for (i, t) in trajectory.sampler.timesteps.enumerated() {
+            let input = guided ? Tensor.concat([x, x], axis: 0) : x
+            let out = predictor.predictNoise(input, timesteps: Array(repeating: Float(t), count: input.shape[0]),
+                                             context: batchContext, frames: attention)
+            var eps = out
+            if guided {
+                let halves = out.chunked(2, axis: 0)
+                eps = halves[0] + (halves[1] - halves[0]) * settings.guidance
+            }
+            x = trajectory.step(modelOutput: eps, timestep: t, sample: x, shift: shift, context: cond, frameCount: f)
+            try report(progress, .denoise, i + 1, settings.steps, edit, &clock)
+        }
+        return x
+    }
+
+    mutating func adapterIfUsable(_ settings: EditSettings) throws -> TrajectoryAdapter? {
+        guard settings.useAdapter else { return nil }
+        guard let adapter = model.adapter else {
+            notes.append("the model has no adapter/ folder: running plain DDIM (no contextualized trajectory)")
+            return nil
+        }
+        guard adapter.config.contextDim == model.textEncoder.config.hiddenSize,
+              adapter.config.latentChannels == model.unet.config.inChannels else {
+            throw EditError.invalidRequest("adapter/config.json does not match the model (context_dim \(adapter.config.contextDim) vs text width \(model.textEncoder.config.hiddenSize), latent_channels \(adapter.config.latentChannels) vs \(model.unet.config.inChannels))")
+        }
+        return adapter
+    }
+
+    func report(_ handler: ProgressHandler, _ stage: EditProgress.Stage, _ step: Int, _ total: Int, _ edit: Int?,
+                _ clock: inout StepClock) throws {
+        let p = EditProgress(stage: stage, step: step, totalSteps: total, edit: edit, secondsPerStep: clock.lap())
+        if !handler(p) { throw EditError.cancelled }
+    }
+}
+
+/// Seconds between successive calls.
+struct StepClock {
+    private var last = DispatchTime.now().uptimeNanoseconds
+    mutating func lap() -> Double {
+        let now = DispatchTime.now().uptimeNanoseconds
+        defer { last = now }
+        return Double(now - last) / 1e9
+    }
+}
+
+extension Tensor {
+    /// [1, ...] repeated `n` times along axis 0 → [n, ...].
+    func repeated(_ n: Int) -> Tensor {
+        precondition(shape[0] == 1, "repeat: expects a leading 1, got \(shape)")
+        return Tensor(shape: [n] + shape.dropFirst(), scalars: Array((0..<n).map { _ in scalars }.joined()))
+    }
+}
