@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "ctxedit",
             dependencies: [
-                "MediaIO", "Scenes",
+                "MediaIO", "Scenes", "Models", "Diffusion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -3,10 +3,13 @@
 #
 #   scripts/make-fixtures.sh                  # everything
 #   scripts/make-fixtures.sh --only randn     # arguments go to scripts/make_fixtures.py
+#   scripts/make-fixtures.sh --only clip_vocab pipelines
 #
 # Creates .venv (git-ignored) when missing and installs scripts/requirements-fixtures.txt into it,
-# again only when that file changed since the last install. Nothing is downloaded at generation time:
-# all models are tiny random-weight configs. Swift tests read the committed files and never need Python.
+# again only when that file changed since the last install. All models are tiny random-weight configs;
+# the one download at generation time is the open_clip_torch wheel named in the requirements file, for
+# CLIP's BPE merges (pip download --no-deps into .venv/wheels/, once; never installed).
+# Swift tests read the committed files and never need Python.
 #
 # Environment: PYTHON (default python3) picks the interpreter that creates the venv.
 set -euo pipefail

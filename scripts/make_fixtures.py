@@ -1136,7 +1136,9 @@ PROMPT_SNIPPETS = {
         "https://example.com/path?q=1&x=2", "www.test.org", "#sunset", "#NoFilter", "@user_name", "email@example.com",
         "#100DaysOfCode", "http://a.b/c#d", "@OpenAI", "ftp://files.example", "#日本",
     ],
-    "html": ["&amp;", "&lt;b&gt;", "&quot;hi&quot;", "&#39;", "&nbsp;", "<br/>", "<i>italic</i>", "&amp;amp;", "&#x1F600;"],
+    "html": [
+        "&amp;", "&lt;b&gt;", "&quot;hi&quot;", "&#39;", "&nbsp;", "<br/>", "<i>italic</i>", "&amp;amp;", "&#x1F600;",
+    ],
 }
 WHITESPACE_RUNS = [
     "  ", "   ", "\t", "\n", "\r\n", "\u00a0", "\u3000", "\u2009", "\u2028", "\u0085", "\x0c", "\x0b", " \t \n ",
@@ -1497,9 +1499,9 @@ def build_sd1_tiny(seed: int):
     tokenizer = prefix_tokenizer(2000, pad_token=EOS)
     text_encoder = tiny_text_encoder(tokenizer, seed, hidden_size=32, heads=4, intermediate=37,
                                      hidden_act="quick_gelu")
-    unet = tiny_unet(seed + 10, block_out_channels=(32, 64), layers_per_block=2, cross_attention_dim=32,
+    unet = tiny_unet(seed + 10, block_out_channels=(16, 32), layers_per_block=2, cross_attention_dim=32,
                      attention_head_dim=4, use_linear_projection=False)
-    vae = tiny_vae(seed + 20, block_out_channels=(32, 64))
+    vae = tiny_vae(seed + 20, block_out_channels=(16, 32))
     scheduler = DDIMScheduler(**SD_SCHEDULER, prediction_type="epsilon")
     return assemble_pipeline(vae, text_encoder, tokenizer, unet, scheduler)
 

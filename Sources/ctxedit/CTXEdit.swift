@@ -6,6 +6,7 @@ struct CTXEdit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ctxedit",
         abstract: "Edit a video clip from a text prompt (ContextDiff), on the CPU.",
-        subcommands: [InfoCommand.self, StripCommand.self, SamplesCommand.self]
+        subcommands: [EditCommand.self, GenerateCommand.self, InfoCommand.self, StripCommand.self, SamplesCommand.self],
+        defaultSubcommand: EditCommand.self
     )
 }

@@ -19,6 +19,9 @@ public final class CLIPTokenizer {
     public let padID: Int
     private var cache: [String: [String]] = [:]
     private let byteEncoder: [Character]
+    /// Special tokens as literal strings (BOS, EOS, the pad token), split out of the raw text before any clean-up,
+    /// as transformers' added-tokens trie does. With SD 2's pad token `!`, every `!` becomes the pad id.
+    private let specialTokens: [String]
 
     public static let startToken = "<|startoftext|>"
     public static let endToken = "<|endoftext|>"
@@ -67,6 +70,7 @@ public final class CLIPTokenizer {
         eosID = eos
         padID = pad
         byteEncoder = Self.bytesToUnicode()
+        specialTokens = Array(Set([Self.startToken, Self.endToken, padToken])).sorted { $0.count > $1.count }
     }
 
     /// Token ids padded / truncated to `maxLength`, and the attention mask (1 for real tokens).
@@ -80,12 +84,33 @@ public final class CLIPTokenizer {
     /// BPE tokens (strings) of `text`, without BOS/EOS.
     public func tokenize(_ text: String) -> [String] {
         var out: [String] = []
-        for piece in Self.split(Self.clean(text)) {
-            if piece == Self.startToken || piece == Self.endToken { out.append(piece); continue }
-            let encoded = String(piece.utf8.map { byteEncoder[Int($0)] })
-            out += bpe(encoded)
+        for (segment, isSpecial) in splitSpecial(text) {
+            if isSpecial { out.append(segment); continue }
+            for piece in Self.split(Self.clean(segment)) {
+                if piece == Self.startToken || piece == Self.endToken { out.append(piece); continue }
+                let encoded = String(piece.utf8.map { byteEncoder[Int($0)] })
+                out += bpe(encoded)
+            }
         }
         return out
+    }
+
+    /// The raw text cut at every occurrence of a special token (longest first at each position).
+    func splitSpecial(_ text: String) -> [(String, Bool)] {
+        var parts: [(String, Bool)] = []
+        var rest = Substring(text)
+        var plain = ""
+        while !rest.isEmpty {
+            if let token = specialTokens.first(where: { rest.hasPrefix($0) }) {
+                if !plain.isEmpty { parts.append((plain, false)); plain = "" }
+                parts.append((token, true))
+                rest = rest.dropFirst(token.count)
+            } else {
+                plain.append(rest.removeFirst())
+            }
+        }
+        if !plain.isEmpty { parts.append((plain, false)) }
+        return parts
     }
 
     // MARK: 1. Clean-up (BasicTokenizer)

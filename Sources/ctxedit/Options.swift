@@ -1,0 +1,119 @@
+import ArgumentParser
+import Diffusion
+import Foundation
+import MediaIO
+
+/// `--model`: a diffusers-layout folder.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "A diffusers-layout Stable Diffusion folder (model_index.json, unet/, vae/, text_encoder/, tokenizer/).")
+    var model: String?
+
+    func load() throws -> StableDiffusion {
+        guard let model else {
+            throw ValidationError("no model given and no default model is bundled in this build; pass --model DIR (a diffusers-layout folder).")
+        }
+        return try StableDiffusion.load(model)
+    }
+}
+
+/// Frame selection flags shared by the editing commands.
+struct SelectionOptions: ParsableArguments {
+    @Option(help: "How many frames to edit.")
+    var frames = 8
+
+    @Option(help: "Take every k-th frame.")
+    var stride = 1
+
+    @Option(help: "First frame: an index (12) or seconds (1.5s).")
+    var start = "0"
+
+    @Option(help: "Size: short side (512) or WxH; multiples of 8, center-cropped when the aspect changes.")
+    var size = "512"
+
+    @Option(help: "Crop before resizing: WxH+X+Y, or margins L,T,R,B.")
+    var crop: String?
+
+    func frameSelection(path: String) throws -> FrameSelection {
+        let first: FrameSelection.Start
+        if start.hasSuffix("s"), let seconds = Double(start.dropLast()) {
+            first = .seconds(seconds)
+        } else if let index = Int(start) {
+            first = .frame(index)
+        } else {
+            throw ValidationError("--start \(start): give a frame index (12) or seconds (1.5s).")
+        }
+        guard let target = SizeTarget(parsing: size) else { throw ValidationError("--size \(size): give 512 or WxH.") }
+        var box: CropBox?
+        if let crop {
+            guard let parsed = CropBox(parsing: crop) else { throw ValidationError("--crop \(crop): give WxH+X+Y or L,T,R,B.") }
+            box = parsed
+        }
+        return FrameSelection(count: frames, stride: stride, start: first, crop: box, size: target)
+    }
+}
+
+/// Sampler flags shared by the editing commands.
+struct SamplingOptions: ParsableArguments {
+    @Option(help: "DDIM steps.")
+    var steps = 50
+
+    @Option(help: "Classifier-free guidance scale (1 disables guidance).")
+    var guidance: Float = 7.5
+
+    @Option(help: "What the result should not show.")
+    var negativePrompt = ""
+
+    @Option(help: "Seed for the starting noise (text-to-image).")
+    var seed: UInt64?
+
+    @Option(help: "Use the model's ContextDiff adapter: on or off.")
+    var adapter = "on"
+
+    @Option(help: "Which frames each frame attends to: sparse-causal (first and previous), all, or window:N.")
+    var frameAttention = "sparse-causal"
+
+    @Option(help: "Folder for cached inversions (default ~/.cache/ctxedit/inversions).")
+    var cacheDir: String?
+
+    @Flag(help: "Do not read or write the inversion cache.")
+    var noCache = false
+
+    func settings() throws -> EditSettings {
+        var s = EditSettings()
+        guard steps > 0 && steps <= 1000 else { throw ValidationError("--steps \(steps): give 1 to 1000.") }
+        s.steps = steps
+        s.guidance = guidance
+        s.negativePrompt = negativePrompt
+        switch adapter {
+        case "on": s.useAdapter = true
+        case "off": s.useAdapter = false
+        default: throw ValidationError("--adapter \(adapter): give on or off.")
+        }
+        switch frameAttention {
+        case "sparse-causal": s.frameSources = .sparseCausal
+        case "all": s.frameSources = .all
+        default:
+            guard frameAttention.hasPrefix("window:"), let r = Int(frameAttention.dropFirst(7)), r >= 0 else {
+                throw ValidationError("--frame-attention \(frameAttention): give sparse-causal, all or window:N.")
+            }
+            s.frameSources = .window(radius: r)
+        }
+        s.cacheFolder = noCache ? nil : (cacheDir ?? InversionCache.defaultFolder)
+        return s
+    }
+}
+
+/// Progress lines on stderr; Ctrl-C stops at the next step.
+enum ProgressPrinter {
+    static func handler(interrupt: InterruptFlag) -> ProgressHandler {
+        return { p in
+            log(p.description)
+            if interrupt.isSet { log("interrupted: stopping; nothing partial is written"); return false }
+            return true
+        }
+    }
+}
+
+func log(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
