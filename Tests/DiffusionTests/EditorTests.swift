@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 import Testing
 @testable import Diffusion
 @testable import Models
@@ -141,4 +142,47 @@ struct GaussianDenoiser: NoisePredictor {
 
 func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
     zip(a.scalars, b.scalars).reduce(0) { max($0, abs($1.0 - $1.1)) }
+}
+
+/// Temporal attention blocks (Tune-A-Video's `attn_temp`) load when a checkpoint has them; with a zero output
+/// projection the video UNet equals the one without them.
+@Suite struct TemporalAttentionTests {
+    func unet(extra: (String, Int) -> [String: Tensor]) throws -> UNet2DConditionModel {
+        let file = try SafeTensorsFile(path: fixtures + "/unet/diffusion_pytorch_model.safetensors")
+        var tensors: [String: Tensor] = [:]
+        for name in file.names { tensors[name] = Tensor(shape: try file.entry(name).shape, scalars: try file.floats(name)) }
+        // Every transformer block gets norm_temp + attn_temp at its width.
+        for name in file.names where name.hasSuffix("transformer_blocks.0.norm1.weight") {
+            let block = String(name.dropLast("norm1.weight".count)), dim = tensors[name]!.shape[0]
+            tensors.merge(extra(block, dim)) { a, _ in a }
+        }
+        let config = try loadConfig(UNetConfig.self, from: fixtures + "/unet/config.json")
+        let weights = CheckpointWeights(tensors: tensors)
+        let model = try UNet2DConditionModel(WeightScope(weights), config: config)
+        try weights.checkAllUsed()
+        return model
+    }
+
+    func temporalWeights(zeroOut: Bool) -> (String, Int) -> [String: Tensor] {
+        { block, d in
+            var t: [String: Tensor] = [
+                block + "norm_temp.weight": Tensor(shape: [d], repeating: 1), block + "norm_temp.bias": Tensor(shape: [d]),
+                block + "attn_temp.to_out.0.bias": Tensor(shape: [d]),
+            ]
+            for (i, p) in ["to_q", "to_k", "to_v"].enumerated() { t[block + "attn_temp.\(p).weight"] = randomLatent([d, d], seed: UInt64(i)) * 0.2 }
+            t[block + "attn_temp.to_out.0.weight"] = zeroOut ? Tensor(shape: [d, d]) : randomLatent([d, d], seed: 9) * 0.2
+            return t
+        }
+    }
+
+    @Test func zeroInitialisedTemporalAttentionChangesNothing() throws {
+        let plain = try tinyModel().unet
+        let zero = try unet(extra: temporalWeights(zeroOut: true))
+        let trained = try unet(extra: temporalWeights(zeroOut: false))
+        let x = randomLatent([3, 4, 8, 8], seed: 5), context = randomLatent([1, 7, 32], seed: 6).repeated(3)
+        let frames = FrameAttention.frames(count: 3, sources: .sparseCausal)
+        let reference = plain(x, timesteps: [400, 400, 400], context: context, frames: frames)
+        #expect(zero(x, timesteps: [400, 400, 400], context: context, frames: frames) == reference)
+        #expect(maxDifference(trained(x, timesteps: [400, 400, 400], context: context, frames: frames), reference) > 1e-4)
+    }
 }

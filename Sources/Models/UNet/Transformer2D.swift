@@ -47,12 +47,15 @@ struct Transformer2D {
 }
 
 /// diffusers' `BasicTransformerBlock` (layer norms, no AdaLN): self-attention, cross-attention, GEGLU feed-forward,
-/// each pre-normed with a residual. `attn1` becomes cross-frame attention when `frames` says so.
+/// each pre-normed with a residual. `attn1` becomes cross-frame attention when `frames` says so; a tuned video
+/// checkpoint may add temporal attention (`norm_temp`, `attn_temp`, as Tune-A-Video names them) after the
+/// feed-forward.
 struct BasicTransformerBlock {
     let norm1, norm2, norm3: LayerNorm
     let attn1, attn2: CrossAttention
     let ffIn: Linear   // ff.net.0.proj: dim → 2·4·dim (GEGLU)
     let ffOut: Linear  // ff.net.2: 4·dim → dim
+    let temporal: TemporalAttention?
 
     init(_ w: WeightScope, dim: Int, heads: Int, contextDim: Int) throws {
         norm1 = try LayerNorm(w["norm1"], dim: dim, eps: 1e-5)
@@ -62,6 +65,7 @@ struct BasicTransformerBlock {
         attn2 = try CrossAttention(w["attn2"], queryDim: dim, contextDim: contextDim, heads: heads)
         ffIn = try Linear(w["ff"]["net"][0]["proj"], in: dim, out: 8 * dim)
         ffOut = try Linear(w["ff"]["net"][2], in: 4 * dim, out: dim)
+        temporal = w.has("attn_temp") ? try TemporalAttention(w, dim: dim, heads: heads) : nil
     }
 
     /// x: [N, T, D], context: [N, S, Dc] → [N, T, D]
@@ -69,7 +73,31 @@ struct BasicTransformerBlock {
         let n1 = norm1(x)
         var h = x + attn1.selfAttention(n1, frames: frames)
         h = h + attn2(norm2(h), context: context)
-        return h + ffOut(ffIn(norm3(h)).geglu())
+        h = h + ffOut(ffIn(norm3(h)).geglu())
+        if let temporal, case let .frames(count, _) = frames { h = temporal(h, frameCount: count) }
+        return h
+    }
+}
+
+/// Attention along the frame axis at each spatial position (Tune-A-Video's `attn_temp`): x + attn(norm(x)) on
+/// [B·T, F, D]. Its `to_out.0` starts at zero when created for tuning, so it adds nothing until trained.
+struct TemporalAttention {
+    let norm: LayerNorm
+    let attn: CrossAttention
+
+    init(_ w: WeightScope, dim: Int, heads: Int) throws {
+        norm = try LayerNorm(w["norm_temp"], dim: dim, eps: 1e-5)
+        attn = try CrossAttention(w["attn_temp"], queryDim: dim, contextDim: dim, heads: heads)
+    }
+
+    /// x: [B·F, T, D] (frames fastest within each clip) → same shape.
+    func callAsFunction(_ x: Tensor, frameCount f: Int) -> Tensor {
+        let (n, t, d) = (x.shape[0], x.shape[1], x.shape[2])
+        let b = n / f
+        // [B, F, T, D] → [B, T, F, D] → [B·T, F, D]
+        let seq = x.reshaped([b, f, t, d]).permuted([0, 2, 1, 3]).reshaped([b * t, f, d])
+        let out = seq + attn(norm(seq), context: norm(seq))
+        return out.reshaped([b, t, f, d]).permuted([0, 2, 1, 3]).reshaped([n, t, d])
     }
 }
 

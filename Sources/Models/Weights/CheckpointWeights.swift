@@ -60,6 +60,11 @@ public final class CheckpointWeights {
 
     public func contains(_ key: String) -> Bool { random != nil || index[key] != nil }
 
+    /// Whether any stored tensor sits below `prefix` (made-up random weights have only what is asked for).
+    public func hasTensors(under prefix: String) -> Bool {
+        index[prefix] != nil || index.keys.contains { $0.hasPrefix(prefix + ".") }
+    }
+
     static func noise(key: String, shape: [Int], seed: UInt64, scale: Float) -> Tensor {
         var state = key.utf8.reduce(seed ^ 0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 }
         return Tensor(shape: shape) { out in
@@ -122,9 +127,7 @@ public struct WeightScope {
         try weights.tensor(self[name].prefix, shape: shape)
     }
 
-    /// Whether `prefix.name` (a tensor or any tensor below it) exists.
-    public func has(_ name: String) -> Bool {
-        let key = self[name].prefix
-        return weights.contains(key) || weights.keys.contains { $0.hasPrefix(key + ".") }
-    }
+    /// Whether `prefix.name` (a tensor or any tensor below it) is stored (optional modules such as temporal
+    /// attention load only when their weights are there).
+    public func has(_ name: String) -> Bool { weights.hasTensors(under: self[name].prefix) }
 }
