@@ -6,13 +6,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE := .build/release/ctxedit
 OUT ?= out
 
-.PHONY: setup build release test test-release demo samples clean help
+.PHONY: setup build release test demo samples bench bench-reference fixtures clean help
 
 help:
 	@echo "make demo     build, then edit/inspect a sample clip (writes $(OUT)/)"
 	@echo "make test     install system packages when missing, build, run all tests"
 	@echo "make samples  regenerate Samples/ with the scene renderer"
 	@echo "make setup    install the Debian packages ctxedit needs (idempotent)"
+	@echo "make bench    time the models at SD-1.5 size (beside PyTorch after make bench-reference)"
+	@echo "make fixtures regenerate the golden files in Tests/Fixtures (Python, torch, diffusers)"
 
 # Installs the Debian packages only when one is missing; apt-get update runs once, before installing.
 setup:
@@ -40,6 +42,21 @@ demo: release
 	$(RELEASE) info Samples/*.mp4
 	$(RELEASE) strip Samples/*.mp4 --frames 8 -o $(OUT)/samples-strip.png
 	@echo "demo: wrote $(OUT)/samples-strip.png"
+
+# Timings at SD-1.5 size with random weights, beside PyTorch when .venv-bench exists (make bench-reference).
+bench: setup
+	$(SWIFT) build -c release --product ctxedit-bench
+	.build/release/ctxedit-bench $(BENCH_ARGS)
+
+# Installs CPU torch + diffusers + transformers into .venv-bench for the reference column of `make bench`.
+bench-reference:
+	python3 -m venv .venv-bench
+	.venv-bench/bin/pip install -q torch==2.13.0+cpu diffusers==0.39.0 transformers==4.57.6 || \
+		.venv-bench/bin/pip install -q --extra-index-url https://download.pytorch.org/whl/cpu torch==2.13.0+cpu diffusers==0.39.0 transformers==4.57.6
+
+# Regenerates Tests/Fixtures from diffusers/transformers (needs network for pip the first time).
+fixtures:
+	scripts/make-fixtures.sh
 
 clean:
 	rm -rf .build $(OUT)

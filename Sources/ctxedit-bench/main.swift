@@ -1,6 +1,10 @@
 // ctxedit-bench: times the model components at Stable Diffusion 1.5 dimensions with random weights built in
-// process (timings do not depend on values). Prints median milliseconds, achieved GFLOP/s (GEMM FLOPs as the
-// direct algorithm counts them) and peak resident memory. `make bench` runs it in release.
+// process (timings do not depend on values). Prints median milliseconds, achieved GFLOP/s (GEMM FLOPs, which for
+// im2col convolution equal the direct algorithm's count) and peak resident memory; when a PyTorch reference
+// environment exists (`make bench-reference` makes .venv-bench), runs scripts/bench_reference.py on the same
+// shapes right after and prints the ratio ctxedit / PyTorch per case.
+//
+// usage: ctxedit-bench [--quick] [--runs N] [--threads N] [--cases "name,name"] [--python PATH]
 import Foundation
 import Models
 import Tensors
@@ -13,8 +17,7 @@ struct Case {
 func peakRSSMegabytes() -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
     for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-        let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
-        return kb / 1024
+        return (line.split(separator: " ").compactMap { Double($0) }.first ?? 0) / 1024
     }
     return 0
 }
@@ -34,45 +37,97 @@ func measure(_ c: Case, runs: Int) -> (ms: Double, flops: Int) {
     return (times.sorted()[times.count / 2], flops)
 }
 
-let arguments = CommandLine.arguments.dropFirst()
-let quick = arguments.contains("--quick")
-let runs = quick ? 1 : 3
+func option(_ name: String) -> String? {
+    let args = CommandLine.arguments
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    return args[i + 1]
+}
+
+/// PyTorch's medians for the same cases, or nil when no reference environment is installed.
+func pytorchReference(quick: Bool, runs: Int, threads: Int, cases: [String]) -> (version: String, ms: [String: Double])? {
+    let python = option("--python") ?? ".venv-bench/bin/python"
+    guard FileManager.default.isExecutableFile(atPath: python) else { return nil }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = ["scripts/bench_reference.py", "--threads", "\(threads)", "--runs", "\(runs)",
+                         "--cases", cases.joined(separator: ",")] + (quick ? ["--quick"] : [])
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    do { try process.run() } catch { return nil }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0,
+          let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+          let results = json["cases"] as? [String: [String: Any]] else { return nil }
+    return (json["torch"] as? String ?? "?", results.compactMapValues { $0["ms"] as? Double })
+}
+
+let quick = CommandLine.arguments.contains("--quick")
+let runs = Int(option("--runs") ?? "") ?? (quick ? 1 : 3)
+let threads = Int(option("--threads") ?? "") ?? ProcessInfo.processInfo.activeProcessorCount
+let wanted = (option("--cases") ?? "").split(separator: ",").map(String.init)
 let weights = WeightScope(CheckpointWeights.random(seed: 1))
 
-var unetConfig = UNetConfig()  // SD 1.5: 320/640/1280/1280, 8 heads, context 768
-var vaeConfig = AutoencoderConfig()
-vaeConfig.blockOutChannels = [128, 256, 512, 512]
-vaeConfig.layersPerBlock = 2
 var clipConfig = CLIPTextConfig()
-clipConfig.vocabSize = 49408
 clipConfig.hiddenSize = 768
 clipConfig.intermediateSize = 3072
 clipConfig.numHiddenLayers = 12
 clipConfig.numAttentionHeads = 12
+var vaeConfig = AutoencoderConfig()
+vaeConfig.blockOutChannels = [128, 256, 512, 512]
+vaeConfig.layersPerBlock = 2
 
 do {
-    print("building SD-1.5-sized models with random weights…")
-    let unet = try UNet2DConditionModel(weights["unet"], config: unetConfig)
+    print("building SD-1.5-sized models with random weights (UNet 320/640/1280/1280, VAE 128–512, CLIP 768×12)…")
+    let unet = try UNet2DConditionModel(weights["unet"], config: UNetConfig())
     let vae = try AutoencoderKL(weights["vae"], config: vaeConfig)
     let clip = try CLIPTextModel(weights["text_encoder"], config: clipConfig)
-    let latentSide = quick ? 16 : 32
-    let context = Tensor(shape: [2, 77, 768], repeating: 0.1)
-    let cases = [
-        Case(name: "text encoder 2x77 tokens") { _ = clip(Array(repeating: Array(0..<77), count: 2)) },
-        Case(name: "UNet batch 2, \(latentSide)x\(latentSide) latents") {
-            _ = unet(Tensor(shape: [2, 4, latentSide, latentSide], repeating: 0.1), timesteps: [500, 500], context: context)
+    let side = quick ? 16 : 32
+    let ctx2 = Tensor(shape: [2, 77, 768], repeating: 0.1)
+    var cases = [
+        Case(name: "text encoder 2x77") { _ = clip(Array(repeating: Array(0..<77), count: 2)) },
+        Case(name: "UNet b2 \(side)x\(side)") {
+            _ = unet(Tensor(shape: [2, 4, side, side], repeating: 0.1), timesteps: [500, 500], context: ctx2)
         },
-        Case(name: "VAE decode to \(latentSide * 8) px") {
-            _ = vae.decode(Tensor(shape: [1, 4, latentSide, latentSide], repeating: 0.1))
-        },
+        Case(name: "VAE decode \(side * 8)px") { _ = vae.decode(Tensor(shape: [1, 4, side, side], repeating: 0.1)) },
+        Case(name: "VAE encode \(side * 8)px") { _ = vae.encode(Tensor(shape: [1, 3, side * 8, side * 8], repeating: 0.1)) },
     ]
-    print("case                                      ms    GFLOP/s")
+    if !quick {
+        let ctx16 = Tensor(shape: [16, 77, 768], repeating: 0.1)
+        cases += [
+            Case(name: "UNet b2 64x64") {
+                _ = unet(Tensor(shape: [2, 4, 64, 64], repeating: 0.1), timesteps: [500, 500], context: ctx2)
+            },
+            Case(name: "UNet 8 frames b16 32x32") {
+                _ = unet(Tensor(shape: [16, 4, 32, 32], repeating: 0.1), timesteps: Array(repeating: 500, count: 16),
+                         context: ctx16, frames: .frames(count: 8, sources: .sparseCausal))
+            },
+            Case(name: "VAE decode 512px") { _ = vae.decode(Tensor(shape: [1, 4, 64, 64], repeating: 0.1)) },
+        ]
+    }
+    if !wanted.isEmpty { cases = cases.filter { wanted.contains($0.name) } }
+    var ours: [(String, Double, Double)] = []
     for c in cases {
         let (ms, flops) = measure(c, runs: runs)
-        print(c.name.padding(toLength: 36, withPad: " ", startingAt: 0),
-              String(format: "%10.1f %10.1f", ms, Double(flops) / ms / 1e6))
+        ours.append((c.name, ms, Double(flops) / ms / 1e6))
+        print(String(format: "  %-26@ %10.1f ms %8.1f GFLOP/s", c.name as NSString, ms, Double(flops) / ms / 1e6))
     }
-    print(String(format: "peak resident memory: %.0f MB", peakRSSMegabytes()))
+    let peak = peakRSSMegabytes()
+    print("running the PyTorch reference on the same shapes…")
+    let reference = pytorchReference(quick: quick, runs: runs, threads: threads, cases: cases.map(\.name))
+    print("")
+    print("| case | ctxedit ms | GFLOP/s | PyTorch ms | ctxedit / PyTorch |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for (name, ms, gflops) in ours {
+        let torch = reference?.ms[name]
+        print(String(format: "| %@ | %.1f | %.1f | %@ | %@ |", name as NSString, ms, gflops,
+                     (torch.map { String(format: "%.1f", $0) } ?? "–") as NSString,
+                     (torch.map { String(format: "%.2f", ms / $0) } ?? "–") as NSString))
+    }
+    print(String(format: "\nmedian of %d run(s) after a warm-up, %d threads; ctxedit peak resident memory %.0f MB", runs, threads, peak))
+    if let reference { print("PyTorch \(reference.version), fp32, \(threads) threads") } else {
+        print("no PyTorch reference: run `make bench-reference` once to install it into .venv-bench")
+    }
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     exit(1)

@@ -1,0 +1,82 @@
+"""PyTorch reference timings for `ctxedit-bench`: the same shapes with diffusers/transformers on CPU torch, fp32.
+
+Prints one JSON object: {"threads": N, "torch": version, "cases": {name: {"ms": median, "runs": [...]}}}.
+Weights are random (timings do not depend on values). Run by `make bench` through the ctxedit-bench executable
+when `make bench-reference` has installed torch + diffusers into .venv-bench.
+
+usage: python scripts/bench_reference.py [--threads 2] [--runs 3] [--quick] [--cases a,b,...]
+"""
+import argparse
+import json
+import statistics
+import time
+
+import torch
+
+
+def sd15_unet():
+    from diffusers import UNet2DConditionModel
+    return UNet2DConditionModel(cross_attention_dim=768, attention_head_dim=8).eval()
+
+
+def sd_vae():
+    from diffusers import AutoencoderKL
+    return AutoencoderKL(block_out_channels=(128, 256, 512, 512), layers_per_block=2,
+                         down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
+                         latent_channels=4, norm_num_groups=32).eval()
+
+
+def clip_text():
+    from transformers import CLIPTextConfig, CLIPTextModel
+    return CLIPTextModel(CLIPTextConfig(vocab_size=49408, hidden_size=768, intermediate_size=3072,
+                                        num_hidden_layers=12, num_attention_heads=12, hidden_act="quick_gelu")).eval()
+
+
+def cases(quick: bool):
+    """name -> zero-argument callable, the same list and names as ctxedit-bench."""
+    side = 16 if quick else 32
+    unet, vae, clip = sd15_unet(), sd_vae(), clip_text()
+    ctx2 = torch.full((2, 77, 768), 0.1)
+    ids = torch.arange(77).repeat(2, 1)
+    out = {
+        "text encoder 2x77": lambda: clip(ids),
+        f"UNet b2 {side}x{side}": lambda: unet(torch.full((2, 4, side, side), 0.1), 500, ctx2),
+        f"VAE decode {side * 8}px": lambda: vae.decode(torch.full((1, 4, side, side), 0.1)),
+        f"VAE encode {side * 8}px": lambda: vae.encode(torch.full((1, 3, side * 8, side * 8), 0.1)),
+    }
+    if not quick:
+        ctx16 = torch.full((16, 77, 768), 0.1)
+        out["UNet b2 64x64"] = lambda: unet(torch.full((2, 4, 64, 64), 0.1), 500, ctx2)
+        # 8 frames with guidance: batch 16. PyTorch's UNet has no cross-frame attention; this is the same work
+        # minus the doubled keys of sparse-causal attention.
+        out["UNet 8 frames b16 32x32"] = lambda: unet(torch.full((16, 4, 32, 32), 0.1), 500, ctx16)
+        out["VAE decode 512px"] = lambda: vae.decode(torch.full((1, 4, 64, 64), 0.1))
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--cases", default="")
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    wanted = [c for c in a.cases.split(",") if c]
+    results = {}
+    with torch.inference_mode():
+        for name, fn in cases(a.quick).items():
+            if wanted and name not in wanted:
+                continue
+            fn()  # warm-up
+            runs = []
+            for _ in range(a.runs):
+                t = time.perf_counter()
+                fn()
+                runs.append((time.perf_counter() - t) * 1000)
+            results[name] = {"ms": statistics.median(runs), "runs": runs}
+    print(json.dumps({"threads": a.threads, "torch": torch.__version__, "cases": results}))
+
+
+if __name__ == "__main__":
+    main()
