@@ -62,6 +62,7 @@ func pytorchReference(quick: Bool, runs: Int, threads: Int, cases: [String]) -> 
     return (json["torch"] as? String ?? "?", results.compactMapValues { $0["ms"] as? Double })
 }
 
+if !CommandLine.arguments.contains("--default-malloc") { Allocator.keepFreedMemory() }
 let quick = CommandLine.arguments.contains("--quick")
 let runs = Int(option("--runs") ?? "") ?? (quick ? 1 : 3)
 let threads = Int(option("--threads") ?? "") ?? ProcessInfo.processInfo.activeProcessorCount
@@ -113,6 +114,10 @@ do {
         print(String(format: "  %-26@ %10.1f ms %8.1f GFLOP/s", c.name as NSString, ms, Double(flops) / ms / 1e6))
     }
     let peak = peakRSSMegabytes()
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    let userSeconds = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+    let systemSeconds = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
     print("running the PyTorch reference on the same shapes…")
     let reference = pytorchReference(quick: quick, runs: runs, threads: threads, cases: cases.map(\.name))
     print("")
@@ -124,7 +129,8 @@ do {
                      (torch.map { String(format: "%.1f", $0) } ?? "–") as NSString,
                      (torch.map { String(format: "%.2f", ms / $0) } ?? "–") as NSString))
     }
-    print(String(format: "\nmedian of %d run(s) after a warm-up, %d threads; ctxedit peak resident memory %.0f MB", runs, threads, peak))
+    print(String(format: "\nmedian of %d run(s) after a warm-up, %d threads; ctxedit peak resident memory %.0f MB, CPU %.1f s user + %.1f s system",
+                 runs, threads, peak, userSeconds, systemSeconds))
     if let reference { print("PyTorch \(reference.version), fp32, \(threads) threads") } else {
         print("no PyTorch reference: run `make bench-reference` once to install it into .venv-bench")
     }
