@@ -1,6 +1,7 @@
 import Foundation
 import MediaIO
 import Models
+import SafeTensors
 import Tensors
 
 /// A loaded Stable-Diffusion-architecture model: tokenizer, text encoder, VAE, UNet, scheduler settings and the
@@ -14,9 +15,11 @@ public final class StableDiffusion: @unchecked Sendable {
     public let adapter: TrajectoryAdapter?
     /// Where the model came from (a folder path), part of the inversion cache key.
     public let identity: String
+    /// Parameters in the weight files (for memory estimates).
+    public let parameterCount: Int
 
     public init(tokenizer: CLIPTokenizer, textEncoder: CLIPTextModel, vae: AutoencoderKL, unet: UNet2DConditionModel,
-                scheduler: SchedulerConfig, adapter: TrajectoryAdapter?, identity: String) {
+                scheduler: SchedulerConfig, adapter: TrajectoryAdapter?, identity: String, parameterCount: Int = 0) {
         self.tokenizer = tokenizer
         self.textEncoder = textEncoder
         self.vae = vae
@@ -24,6 +27,7 @@ public final class StableDiffusion: @unchecked Sendable {
         self.scheduler = scheduler
         self.adapter = adapter
         self.identity = identity
+        self.parameterCount = parameterCount
     }
 
     /// Loads a diffusers-layout folder.
@@ -32,10 +36,18 @@ public final class StableDiffusion: @unchecked Sendable {
         let schedulerPath = folder.component("scheduler") + "/scheduler_config.json"
         let scheduler = FileManager.default.fileExists(atPath: schedulerPath)
             ? try loadConfig(SchedulerConfig.self, from: schedulerPath) : SchedulerConfig.stableDiffusion15
+        var parameters = 0
+        for (component, stem) in [("text_encoder", "model"), ("vae", "diffusion_pytorch_model"), ("unet", "diffusion_pytorch_model")] {
+            for file in try folder.weightFiles(component, stem: stem) {
+                if let weights = try? SafeTensorsFile(path: file) {
+                    parameters += weights.names.reduce(0) { $0 + ((try? weights.entry($1).elementCount) ?? 0) }
+                }
+            }
+        }
         return StableDiffusion(tokenizer: try folder.loadTokenizer(), textEncoder: try folder.loadTextEncoder(),
                                vae: try folder.loadVAE(), unet: try folder.loadUNet(), scheduler: scheduler,
                                adapter: try folder.loadAdapter(),
-                               identity: URL(fileURLWithPath: path).standardizedFileURL.path)
+                               identity: URL(fileURLWithPath: path).standardizedFileURL.path, parameterCount: parameters)
     }
 
     /// Prompt → last hidden state [1, T, D].

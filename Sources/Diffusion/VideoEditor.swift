@@ -16,6 +16,8 @@ public struct EditSettings: Sendable {
     public var vaeChunk = 2
     /// Where inversions are cached; nil disables the cache.
     public var cacheFolder: String? = InversionCache.defaultFolder
+    /// Refuse edits whose memory estimate exceeds this many bytes (nil: the memory available now).
+    public var memoryLimit: Int?
 
     public init() {}
 }
@@ -61,6 +63,8 @@ public struct VideoEditor {
             throw EditError.invalidRequest("frame size \(source.width)x\(source.height) is not a multiple of \(scale); choose a size that is")
         }
         let f = source.frameCount
+        try memoryEstimate(frames: f, width: source.width, height: source.height, prompts: prompts.count, settings: settings)
+            .check(limit: settings.memoryLimit ?? MemoryEstimate.available(), frames: f, width: source.width, height: source.height)
         let shift = try adapterIfUsable(settings)
         var trajectory = ContextualTrajectory(sampler: model.scheduler.sampler(), inverse: model.scheduler.inverse(),
                                               shiftSchedule: shift?.config.shift ?? .quadratic,
@@ -176,6 +180,13 @@ public struct VideoEditor {
             try report(progress, .denoise, i + 1, settings.steps, edit, &clock)
         }
         return x
+    }
+
+    /// What an edit of `frames` frames at `width`×`height` with this model needs (see `MemoryEstimate`).
+    public func memoryEstimate(frames: Int, width: Int, height: Int, prompts: Int, settings: EditSettings) -> MemoryEstimate {
+        MemoryEstimate.edit(frames: frames, width: width, height: height, prompts: prompts, guided: settings.guidance != 1,
+                            weightCount: model.parameterCount, unet: model.unet.config, vae: model.vae.config,
+                            vaeChunk: settings.vaeChunk)
     }
 
     mutating func adapterIfUsable(_ settings: EditSettings) throws -> TrajectoryAdapter? {

@@ -186,3 +186,35 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
         #expect(maxDifference(trained(x, timesteps: [400, 400, 400], context: context, frames: frames), reference) > 1e-4)
     }
 }
+
+/// Selections that cannot fit are refused up front with the estimate and a suggestion.
+@Suite struct MemoryEstimateTests {
+    @Test func hugeSelectionIsRefusedWithASuggestion() throws {
+        // SD 1.5 at 120 frames of 3840x2160 with guidance: far beyond 24 GB.
+        var sdVAE = AutoencoderConfig()
+        sdVAE.blockOutChannels = [128, 256, 512, 512]
+        let estimate = MemoryEstimate.edit(frames: 120, width: 3840, height: 2160, prompts: 1, guided: true,
+                                           weightCount: 1_066_000_000, unet: UNetConfig(), vae: sdVAE, vaeChunk: 2)
+        #expect(estimate.bytes > 100_000_000_000)
+        let error = #expect(throws: EditError.self) {
+            try estimate.check(limit: 24_000_000_000, frames: 120, width: 3840, height: 2160)
+        }
+        #expect(error?.description.contains("GB") == true && error?.description.contains("frame") == true)
+        // 8 frames at 512x512 fit in 24 GB.
+        let small = MemoryEstimate.edit(frames: 8, width: 512, height: 512, prompts: 1, guided: true,
+                                        weightCount: 1_066_000_000, unet: UNetConfig(), vae: sdVAE, vaeChunk: 2)
+        print("estimate for 8 frames at 512x512, SD 1.5: \(small)")
+        #expect(throws: Never.self) { try small.check(limit: 24_000_000_000, frames: 8, width: 512, height: 512) }
+    }
+
+    @Test func editorRefusesBeforeDoingAnyWork() throws {
+        var editor = VideoEditor(model: try tinyModel())
+        var settings = EditSettings()
+        settings.memoryLimit = 1000
+        var calls = 0
+        #expect(throws: EditError.self) {
+            _ = try editor.edit(movingSquare(), sourcePrompt: "", prompts: ["x"], settings: settings) { _ in calls += 1; return true }
+        }
+        #expect(calls == 0)
+    }
+}
