@@ -65,11 +65,7 @@ public struct VideoEditor {
         let f = source.frameCount
         try memoryEstimate(frames: f, width: source.width, height: source.height, prompts: prompts.count, settings: settings)
             .check(limit: settings.memoryLimit ?? MemoryEstimate.available(), frames: f, width: source.width, height: source.height)
-        let shift = try adapterIfUsable(settings)
-        var trajectory = ContextualTrajectory(sampler: model.scheduler.sampler(), inverse: model.scheduler.inverse(),
-                                              shiftSchedule: shift?.config.shift ?? .quadratic,
-                                              refinements: shift?.config.refinements ?? 1)
-        trajectory.setTimesteps(settings.steps)
+        let (shift, trajectory) = try trajectory(settings)
         var clock = StepClock()
 
         // 1. Encode prompts.
@@ -118,11 +114,7 @@ public struct VideoEditor {
         guard width > 0, height > 0, width % scale == 0, height % scale == 0 else {
             throw EditError.invalidRequest("size \(width)x\(height) must be positive multiples of \(scale)")
         }
-        let shift = try adapterIfUsable(settings)
-        var trajectory = ContextualTrajectory(sampler: model.scheduler.sampler(), inverse: model.scheduler.inverse(),
-                                              shiftSchedule: shift?.config.shift ?? .quadratic,
-                                              refinements: shift?.config.refinements ?? 1)
-        trajectory.setTimesteps(settings.steps)
+        let (shift, trajectory) = try trajectory(settings)
         var clock = StepClock()
         let context = model.encodePrompt(prompt), negative = model.encodePrompt(settings.negativePrompt)
         try report(progress, .encodePrompts, 1, 1, nil, &clock)
@@ -187,6 +179,16 @@ public struct VideoEditor {
         MemoryEstimate.edit(frames: frames, width: width, height: height, prompts: prompts, guided: settings.guidance != 1,
                             weightCount: model.parameterCount, unet: model.unet.config, vae: model.vae.config,
                             vaeChunk: settings.vaeChunk)
+    }
+
+    /// The adapter to use (nil: plain DDIM) and the trajectory it implies, timesteps set.
+    mutating func trajectory(_ settings: EditSettings) throws -> (TrajectoryAdapter?, ContextualTrajectory) {
+        let shift = try adapterIfUsable(settings)
+        var trajectory = ContextualTrajectory(sampler: model.scheduler.sampler(), inverse: model.scheduler.inverse(),
+                                              shiftSchedule: shift?.config.shift ?? .quadratic,
+                                              refinements: shift?.config.refinements ?? 1)
+        trajectory.setTimesteps(settings.steps)
+        return (shift, trajectory)
     }
 
     mutating func adapterIfUsable(_ settings: EditSettings) throws -> TrajectoryAdapter? {
