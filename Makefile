@@ -60,3 +60,17 @@ fixtures:
 
 clean:
 	rm -rf .build $(OUT)
+
+# Fuzzing (docs/RELIABILITY.md): libFuzzer + AddressSanitizer build in .build-fuzz, each target for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= safetensors config tokenizer video pipeline
+.PHONY: fuzz test-sanitize
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/fuzz.sh $(FUZZ_TARGETS)
+
+# The test suite under AddressSanitizer, then ThreadSanitizer, each in its own scratch path.
+# SANITIZE_FILTER narrows the run (e.g. SANITIZE_FILTER='--filter Tensors'); see docs/RELIABILITY.md for timings.
+SANITIZE_FILTER ?=
+test-sanitize: setup
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --scratch-path .build-asan --sanitize=address $(SANITIZE_FILTER)
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --scratch-path .build-tsan --sanitize=thread $(SANITIZE_FILTER)

@@ -17,9 +17,11 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Diffusion", targets: ["Diffusion"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // System libraries. Debian: libavformat-dev libavcodec-dev libswscale-dev libavutil-dev, libopenblas-dev.
@@ -42,21 +44,32 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensors", "SafeTensors"]),
         .target(name: "Diffusion", dependencies: ["MediaIO", "Models", "Tensors", "SafeTensors"]),
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
+        .target(name: "Evaluation", dependencies: ["MediaIO", "Scenes"]),
+        .target(name: "Training", dependencies: ["Tensors", "Models", "SafeTensors", "COpenBLAS"]),
+        .target(name: "Batch", dependencies: ["MediaIO", "Models", "Diffusion", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "ctxedit",
             dependencies: [
-                "MediaIO", "Scenes", "Models", "Diffusion",
+                "MediaIO", "Scenes", "Models", "Diffusion", "Batch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .executableTarget(name: "ctxedit-bench", dependencies: ["Models", "Tensors"]),
+        // Fuzz targets for every parser (docs/RELIABILITY.md): replay mode here, libFuzzer through Fuzz/fuzz.sh.
+        .executableTarget(name: "ctxedit-fuzz", dependencies: ["SafeTensors", "Models", "Tensors", "Diffusion", "MediaIO", "Batch"]),
 
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "Scenes"]),
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "MediaIO"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Scenes", "MediaIO"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "SafeTensors"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Models", "Tensors", "SafeTensors"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensors", "SafeTensors"]),
+        // End-to-end tests run the built `ctxedit` executable (hence the dependency: it is built first).
+        .testTarget(name: "BatchTests", dependencies: ["Batch", "MediaIO", "ctxedit"]),
+        // Replays Fuzz/regressions/<target>/ through the fuzz entry points.
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["ctxedit-fuzz"]),
     ]
 )

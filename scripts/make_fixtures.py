@@ -22,6 +22,7 @@ Fixture folders (one function each, in the order they are built):
     clip_vocab/       the full CLIP BPE vocabulary (from the open_clip_torch wheel) + clip_vocab_cases.json
     pipelines/        tiny SD-1.x / SD-2.x StableDiffusionPipeline folders (+ an fp16-variant copy) with
                       reference.safetensors / reference.json
+    grads/            gradients of the unet/ model, AdamW / clip_grad_norm_ / LR-schedule trajectories
 
 The only download is the open_clip_torch wheel (pip download --no-deps into .venv/wheels/), read for CLIP's merges.
 
@@ -1842,10 +1843,124 @@ def make_pipelines(out: Path, seed: int) -> None:
 
 
 # ------------------------------------------------------------------------------------------------------------------
+# i. Gradients and optimiser steps (for the Training module)
+# ------------------------------------------------------------------------------------------------------------------
+
+# Parameters of the tiny UNet whose gradients are saved: one of each kind of layer the backward pass goes through.
+GRAD_PARAMETERS = [
+    "conv_in.weight",
+    "time_embedding.linear_1.weight",
+    "down_blocks.0.resnets.0.conv1.weight",
+    "down_blocks.0.resnets.0.norm1.weight",
+    "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.weight",
+    "down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight",
+    "down_blocks.0.downsamplers.0.conv.bias",
+    "mid_block.attentions.0.norm.weight",
+    "up_blocks.0.upsamplers.0.conv.bias",
+    "up_blocks.1.attentions.0.transformer_blocks.0.norm1.weight",
+    "up_blocks.1.attentions.0.transformer_blocks.0.ff.net.0.proj.weight",
+    "conv_out.bias",
+]
+
+
+def make_grads(out: Path, seed: int) -> None:
+    """Fixture i: gradients of the tiny UNet (unet/ fixture) and AdamW / clipping / LR-schedule trajectories."""
+    from diffusers import UNet2DConditionModel
+    from diffusers.optimization import get_constant_schedule_with_warmup, get_cosine_schedule_with_warmup
+
+    unet_folder = out / "unet"
+    if not (unet_folder / "config.json").exists():
+        raise RuntimeError("grads needs the unet fixture: run with --only unet grads")
+    folder = fresh_dir(out / "grads")
+
+    # 1. UNet gradients: loss = mean(output²) on the unet fixture's inputs.
+    unet = UNet2DConditionModel.from_pretrained(str(unet_folder)).eval()
+    unet.set_default_attn_processor()
+    io = load_file(str(unet_folder / "io.safetensors"))
+    sample = io["sample"].clone().requires_grad_(True)
+    context = io["encoder_hidden_states"].clone().requires_grad_(True)
+    output = unet(sample, io["timesteps"], encoder_hidden_states=context).sample
+    loss = output.pow(2).mean()
+    loss.backward()
+    parameters = dict(unet.named_parameters())
+    grads = {"loss": loss.detach().reshape(1), "sample": sample.grad, "encoder_hidden_states": context.grad}
+    grads.update({name: parameters[name].grad for name in GRAD_PARAMETERS})
+    save_tensors(folder / "unet_grads.safetensors", grads)
+
+    # 2. AdamW (torch defaults: betas (0.9, 0.999), eps 1e-8, weight_decay 0.01), lr 1e-2, six steps, once plain
+    #    and once with clip_grad_norm_(max_norm 0.5) and a cosine schedule (warm-up 2 of 6 steps).
+    generator = torch.Generator().manual_seed(seed)
+    initial = [torch.randn((6,), generator=generator), torch.randn((2, 3), generator=generator)]
+    steps = 6
+    step_grads = [[torch.randn(p.shape, generator=generator) * (1 + i) for p in initial] for i in range(steps)]
+    optim: dict[str, torch.Tensor] = {"p0.initial": initial[0], "p1.initial": initial[1]}
+    for i in range(steps):
+        optim[f"p0.grad.{i}"], optim[f"p1.grad.{i}"] = step_grads[i]
+    for run in ["plain", "clipped_cosine"]:
+        params = [torch.nn.Parameter(p.clone()) for p in initial]
+        optimizer = torch.optim.AdamW(params, lr=1e-2)
+        scheduler = get_cosine_schedule_with_warmup(optimizer, 2, steps) if run == "clipped_cosine" else None
+        lrs, norms = [], []
+        for i in range(steps):
+            for p, g in zip(params, step_grads[i]):
+                p.grad = g.clone()
+            if run == "clipped_cosine":
+                norms.append(float(torch.nn.utils.clip_grad_norm_(params, max_norm=0.5)))
+            lrs.append(optimizer.param_groups[0]["lr"])
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            optim[f"{run}.p0.{i}"] = params[0].detach().clone()
+            optim[f"{run}.p1.{i}"] = params[1].detach().clone()
+        optim[f"{run}.lr"] = torch.tensor(lrs, dtype=torch.float32)
+        if norms:
+            optim[f"{run}.grad_norm"] = torch.tensor(norms, dtype=torch.float32)
+    save_tensors(folder / "adamw.safetensors", optim)
+
+    # 3. Learning-rate multipliers of diffusers' schedules over 12 steps (warm-up 3), as LambdaLR applies them.
+    schedules = {}
+    for name, make in [("constant_warmup", lambda o: get_constant_schedule_with_warmup(o, 3)),
+                       ("cosine_warmup", lambda o: get_cosine_schedule_with_warmup(o, 3, 12))]:
+        optimizer = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+        scheduler = make(optimizer)
+        values = []
+        for _ in range(12):
+            values.append(optimizer.param_groups[0]["lr"])
+            optimizer.step()
+            scheduler.step()
+        schedules[name] = torch.tensor(values, dtype=torch.float32)
+    save_tensors(folder / "schedules.safetensors", schedules)
+
+    write_readme(
+        folder,
+        "Gradients and optimiser trajectories",
+        [
+            "References for the Training module's backward pass and optimiser.",
+            "",
+            "- `unet_grads.safetensors`: the `unet/` fixture model (reloaded with `from_pretrained`, plain attention "
+            "processors) on `unet/io.safetensors`' `sample`, `timesteps`, `encoder_hidden_states`; "
+            "`loss` = mean(output²) [1]; `sample` and `encoder_hidden_states` are the inputs' gradients; every "
+            "other tensor is the gradient of the parameter of that name.",
+            "- `adamw.safetensors`: `torch.optim.AdamW(lr=1e-2)` with its defaults (betas (0.9, 0.999), eps 1e-8, "
+            "weight_decay 0.01) on two parameters `p0` [6] and `p1` [2,3] starting at `pN.initial`, fed the gradients "
+            "`pN.grad.i` at steps i = 0…5. `plain.pN.i` are the values after step i. `clipped_cosine.*` repeats the "
+            "run with `clip_grad_norm_(params, max_norm=0.5)` before each step (`clipped_cosine.grad_norm` the "
+            "returned total norms) and diffusers' `get_cosine_schedule_with_warmup(optimizer, 2, 6)` stepped after "
+            "each optimizer step (`clipped_cosine.lr` the learning rate each step used).",
+            "- `schedules.safetensors`: the learning rate (base 1) used at each of 12 steps by "
+            "`get_constant_schedule_with_warmup(optimizer, 3)` and `get_cosine_schedule_with_warmup(optimizer, 3, 12)`.",
+            "",
+            *shape_table(folder / "unet_grads.safetensors"),
+        ],
+        seeds=f"torch.Generator().manual_seed({seed}) for the optimiser's parameters, then its gradients",
+    )
+
+
+# ------------------------------------------------------------------------------------------------------------------
 # Driver
 # ------------------------------------------------------------------------------------------------------------------
 
-FIXTURES = ["tokenizer", "clip_text", "vae", "unet", "scheduler", "randn", "clip_vocab", "pipelines"]
+FIXTURES = ["tokenizer", "clip_text", "vae", "unet", "scheduler", "randn", "clip_vocab", "pipelines", "grads"]
 
 
 def write_index(out: Path) -> None:
@@ -1864,6 +1979,7 @@ def write_index(out: Path) -> None:
         "- `randn/`: torch CPU randn values per seed and shape",
         "- `clip_vocab/`: the full CLIP BPE vocabulary and tokenizer outputs for generated prompts",
         "- `pipelines/`: tiny SD-1.x / SD-2.x pipelines in diffusers layout (and an fp16 variant) with references",
+        "- `grads/`: gradients of the tiny UNet, AdamW / gradient-clipping / LR-schedule trajectories",
         "",
         "Reference outputs come from eager attention (transformers) and the plain `AttnProcessor` (diffusers). "
         "Reloading the saved models with their default SDPA attention reproduces the outputs within about 1.3e-6, "
@@ -1919,6 +2035,9 @@ def main() -> None:
     if "pipelines" in selected:
         print("pipelines", flush=True)
         make_pipelines(args.out, seed=5000)
+    if "grads" in selected:
+        print("grads", flush=True)
+        make_grads(args.out, seed=6000)
     write_index(args.out)
     print(f"fixtures written to {args.out}")
 

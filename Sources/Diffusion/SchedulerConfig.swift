@@ -31,6 +31,9 @@ public struct SchedulerConfig: Decodable, Sendable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: AnyKey.self)
         trainTimesteps = try c.value("num_train_timesteps", trainTimesteps)
+        guard (1...Self.maxTrainTimesteps).contains(trainTimesteps) else {
+            throw ConfigValueError(key: "num_train_timesteps", value: "\(trainTimesteps)", supported: ["1 to \(Self.maxTrainTimesteps)"])
+        }
         betaStart = try c.value("beta_start", betaStart)
         betaEnd = try c.value("beta_end", betaEnd)
         let schedule = try c.choice("beta_schedule", "linear", allowed: ["linear", "scaled_linear", "squaredcos_cap_v2"])
@@ -38,6 +41,9 @@ public struct SchedulerConfig: Decodable, Sendable {
         let sp = try c.choice("timestep_spacing", "leading", allowed: ["leading", "trailing", "linspace"])
         spacing = DDIMScheduler.Spacing(rawValue: sp) ?? .leading
         stepsOffset = try c.value("steps_offset", stepsOffset)
+        guard (0..<trainTimesteps).contains(stepsOffset) else {
+            throw ConfigValueError(key: "steps_offset", value: "\(stepsOffset)", supported: ["0 to \(trainTimesteps - 1)"])
+        }
         setAlphaToOne = try c.value("set_alpha_to_one", setAlphaToOne)
         let p = try c.choice("prediction_type", "epsilon", allowed: ["epsilon", "v_prediction", "sample"])
         prediction = DDIMScheduler.Prediction(rawValue: p) ?? .epsilon
@@ -52,6 +58,30 @@ public struct SchedulerConfig: Decodable, Sendable {
         if let betas = try c.decodeIfPresent([Double].self, forKey: AnyKey("trained_betas")), !betas.isEmpty {
             throw ConfigValueError(key: "trained_betas", value: "a list", supported: ["null"])
         }
+    }
+
+    /// Larger schedules are refused when read (Stable Diffusion uses 1000; the tables are held in memory).
+    public static let maxTrainTimesteps = 100_000
+
+    /// Checks that `steps` sampling steps fit this schedule: 1 ≤ steps ≤ T, and every timestep of the sampler and
+    /// of the inversion (spacing plus `steps_offset`) lies in 0..<T. diffusers indexes past the end of ᾱ in these
+    /// cases (e.g. 1000 steps with Stable Diffusion 1.5's `steps_offset` 1 reaches timestep 1000); here they are
+    /// an ``EditError/invalidRequest(_:)`` that says how many steps fit.
+    public func checkSteps(_ steps: Int) throws {
+        func fits(_ n: Int) -> Bool {
+            guard n >= 1, n <= trainTimesteps else { return false }
+            let forward = DDIMScheduler.timesteps(n, trainTimesteps: trainTimesteps, spacing: spacing, offset: stepsOffset)
+            let ratio = trainTimesteps / n
+            let inverse = [stepsOffset, (n - 1) * ratio + stepsOffset]  // ascending i·⌊T/n⌋ + offset: its ends
+            return (forward + inverse).allSatisfy { (0..<trainTimesteps).contains($0) }
+        }
+        guard !fits(steps) else { return }
+        // The largest step count below that fits (searched a little way down; there is usually one close by).
+        let start = min(steps, trainTimesteps + 1) - 1
+        let best = start >= 1 ? stride(from: start, through: max(1, start - 2000), by: -1).first(where: fits) : nil
+        let settings = "num_train_timesteps \(trainTimesteps), steps_offset \(stepsOffset), timestep_spacing \(spacing.rawValue)"
+        throw EditError.invalidRequest("\(steps) sampling steps do not fit the model's scheduler (\(settings))"
+            + (best.map { "; use at most \($0) steps" } ?? "; check steps_offset in scheduler/scheduler_config.json"))
     }
 
     public var schedule: NoiseSchedule {

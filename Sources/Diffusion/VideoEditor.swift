@@ -187,6 +187,7 @@ public struct VideoEditor {
         var trajectory = ContextualTrajectory(sampler: model.scheduler.sampler(), inverse: model.scheduler.inverse(),
                                               shiftSchedule: shift?.config.shift ?? .quadratic,
                                               refinements: shift?.config.refinements ?? 1)
+        try model.scheduler.checkSteps(settings.steps)
         trajectory.setTimesteps(settings.steps)
         return (shift, trajectory)
     }

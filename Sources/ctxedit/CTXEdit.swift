@@ -1,4 +1,5 @@
 import ArgumentParser
+import Batch
 
 /// `ctxedit`: text-guided video editing (ContextDiff) on the CPU.
 @main
@@ -6,7 +7,8 @@ struct CTXEdit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ctxedit",
         abstract: "Edit a video clip from a text prompt (ContextDiff), on the CPU.",
-        subcommands: [EditCommand.self, GenerateCommand.self, InfoCommand.self, StripCommand.self, SamplesCommand.self],
+        version: ctxeditVersion,
+        subcommands: [EditCommand.self, GenerateCommand.self, RunCommand.self, InfoCommand.self, StripCommand.self, SamplesCommand.self],
         defaultSubcommand: EditCommand.self
     )
 }

@@ -8,7 +8,15 @@ import Models
 struct EditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edit",
-        abstract: "Edit a clip from a text prompt (ContextDiff: DDIM inversion, then guided, contextualized denoising)."
+        abstract: "Edit a clip from a text prompt (ContextDiff: DDIM inversion, then guided, contextualized denoising).",
+        discussion: """
+        Examples:
+          ctxedit Samples/red-circle.mp4 --prompt "a blue square" --model models/sd15
+          ctxedit clip.mp4 --prompt "a porsche" --prompt "a jeep in snow" --strip s.png
+          ctxedit clip.mov --prompt "a watercolor" --steps 30 --guidance 9 --gif
+
+        For many clips and edits, write a pipeline file and use `ctxedit run` (see `ctxedit run --help`).
+        """
     )
 
     @Argument(help: "The clip: MP4, MOV, AVI, WebM, GIF, ... or a folder of numbered frames.")
@@ -104,7 +112,14 @@ struct EditCommand: ParsableCommand {
 
 /// `ctxedit generate --prompt ... --out image.png`: text-to-image (the one-frame path).
 struct GenerateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "generate", abstract: "Text to image (one frame, no source).")
+    static let configuration = CommandConfiguration(
+        commandName: "generate", abstract: "Text to image (one frame, no source).",
+        discussion: """
+        Examples:
+          ctxedit generate --prompt "a red circle" --out circle.png --model models/sd15
+          ctxedit generate --prompt "a lighthouse" --size 512x384 --seed 7 --out l.png
+        """
+    )
 
     @Option(help: "What the picture should show.")
     var prompt: String

@@ -6,7 +6,12 @@ import MediaIO
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Print container, codec, size, frame rate, frame count, duration and rotation of clips."
+        abstract: "Print container, codec, size, frame rate, frame count, duration and rotation of clips.",
+        discussion: """
+        Examples:
+          ctxedit info Samples/*.mp4
+          ctxedit info phone.mov frames/ --json
+        """
     )
 
     @Argument(help: "Clips (MP4, MOV, AVI, WebM, GIF, ...) or folders of numbered PNG/JPEG frames.")

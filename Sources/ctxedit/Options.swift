@@ -1,4 +1,5 @@
 import ArgumentParser
+import Batch
 import Diffusion
 import Foundation
 import MediaIO
@@ -9,10 +10,9 @@ struct ModelOptions: ParsableArguments {
     var model: String?
 
     func load() throws -> StableDiffusion {
-        guard let model else {
-            throw ValidationError("no model given and no default model is bundled in this build; pass --model DIR (a diffusers-layout folder).")
-        }
-        return try StableDiffusion.load(model)
+        let path: String
+        do { path = try ModelLocator.resolve(model) } catch { throw ValidationError("\(error).") }
+        return try StableDiffusion.load(path)
     }
 }
 

@@ -5,7 +5,12 @@ import Scenes
 struct SamplesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "samples",
-        abstract: "Render the sample clips (moving shapes with caption sidecars) into a folder."
+        abstract: "Render the sample clips (moving shapes with caption sidecars) into a folder.",
+        discussion: """
+        Examples:
+          ctxedit samples                 # re-render Samples/ (make samples)
+          ctxedit samples --out /tmp/clips
+        """
     )
 
     @Option(help: "Folder to write NAME.mp4 and NAME.txt into.")
