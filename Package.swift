@@ -50,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "ctxedit",
             dependencies: [
-                "MediaIO", "Scenes", "Models", "Diffusion", "Batch",
+                "MediaIO", "Scenes", "Models", "Diffusion", "Batch", "Tensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -70,6 +70,6 @@ let package = Package(
         // End-to-end tests run the built `ctxedit` executable (hence the dependency: it is built first).
         .testTarget(name: "BatchTests", dependencies: ["Batch", "MediaIO", "ctxedit"]),
         // Replays Fuzz/regressions/<target>/ through the fuzz entry points.
-        .testTarget(name: "FuzzRegressionTests", dependencies: ["ctxedit-fuzz"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["ctxedit-fuzz", "Models", "Diffusion", "SafeTensors", "Batch", "MediaIO"]),
     ]
 )

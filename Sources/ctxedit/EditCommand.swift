@@ -3,6 +3,7 @@ import Diffusion
 import Foundation
 import MediaIO
 import Models
+import Tensors
 
 /// `ctxedit VIDEO --prompt "..."`: edit a clip (the default subcommand).
 struct EditCommand: ParsableCommand {
@@ -50,16 +51,25 @@ struct EditCommand: ParsableCommand {
 
     func run() throws {
         let interrupt = InterruptFlag.install()
+        Allocator.keepFreedMemory()
         let source = try sourcePrompt ?? Self.sidecarCaption(for: video) ?? ""
-        let clip = try VideoReader.read(video, selection: try selection.frameSelection(path: video))
-        for warning in clip.warnings { log("warning: \(warning)") }
         let outputs = prompt.map { outputPath(for: $0) }
         for path in outputs + [strip].compactMap({ $0 }) { try AtomicOutput.checkNotInput(path, inputs: [video]) }
+        let frameSelection = try selection.frameSelection(path: video)
 
+        // Refuse what cannot fit before decoding anything (the estimate and a smaller selection in the message).
         let sd = try model.load()
         var editor = VideoEditor(model: sd)
+        let settings = try sampling.settings()
+        let planned = try frameSelection.plannedOutput(for: try VideoReader.info(video))
+        try editor.memoryEstimate(frames: planned.frames, width: planned.size.width, height: planned.size.height,
+                                  prompts: prompt.count, settings: settings)
+            .check(frames: planned.frames, width: planned.size.width, height: planned.size.height)
+
+        let clip = try VideoReader.read(video, selection: frameSelection)
+        for warning in clip.warnings { log("warning: \(warning)") }
         log("editing \(clip.frames.count) frames at \(clip.frames[0].size) from \(video); source caption: \(source.isEmpty ? "(none)" : "\"\(source)\"")")
-        let results = try editor.edit(clip.batch, sourcePrompt: source, prompts: prompt, settings: sampling.settings(),
+        let results = try editor.edit(clip.batch, sourcePrompt: source, prompts: prompt, settings: settings,
                                       progress: ProgressPrinter.handler(interrupt: interrupt))
         for note in editor.notes { log("note: \(note)") }
         for (result, path) in zip(results, outputs) {
@@ -142,6 +152,7 @@ struct GenerateCommand: ParsableCommand {
         case .exact(let ww, let hh): (w, h) = (ww, hh)
         case .original: throw ValidationError("--size must be a number or WxH.")
         }
+        Allocator.keepFreedMemory()
         var editor = VideoEditor(model: try model.load())
         let image = try editor.generate(prompt: prompt, width: w, height: h, seed: sampling.seed ?? 0,
                                         settings: sampling.settings(), progress: ProgressPrinter.handler(interrupt: interrupt))
