@@ -3,6 +3,7 @@ import Foundation
 
 /// Writes frames as a clip, choosing the format from the extension:
 /// `.mp4` / `.mov` / `.mkv` / `.m4v`: H.264 (libx264, CRF 16) where this libavcodec has it, else MPEG-4 Part 2;
+/// `.webm`: VP9 (libvpx-vp9);
 /// `.gif`: animated GIF with one palette generated from all frames; `.png`: a single still.
 /// Outputs are written atomically and never over an input.
 public enum VideoWriter {
@@ -11,7 +12,7 @@ public enum VideoWriter {
 
         public init?(path: String) {
             switch (path as NSString).pathExtension.lowercased() {
-            case "mp4", "m4v", "mov", "mkv": self = .mp4
+            case "mp4", "m4v", "mov", "mkv", "webm": self = .mp4
             case "gif": self = .gif
             case "png": self = .png
             default: return nil
@@ -56,6 +57,7 @@ public enum VideoWriter {
         switch (path as NSString).pathExtension.lowercased() {
         case "mov": return "mov"
         case "mkv": return "matroska"
+        case "webm": return "webm"
         default: return "mp4"
         }
     }
@@ -67,9 +69,14 @@ public enum VideoWriter {
         // 4:2:0 chroma needs even sides: an odd last column/row is repeated.
         let w = frames[0].width + frames[0].width % 2, h = frames[0].height + frames[0].height % 2
         let rate = rational(frameRate)
-        let encoder = try FrameEncoder(path: temp, encoders: ["libx264", "mpeg4"], muxer: muxer, width: w, height: h,
-                                       pixelFormat: AV_PIX_FMT_YUV420P, timeBase: av_inv_q(rate), frameRate: rate,
-                                       options: ["crf": "16", "preset": "medium"], rotation: rotation)
+        // WebM holds VP9 (constant quality 20); the others H.264 (CRF 16), or MPEG-4 Part 2 without libx264.
+        let webm = muxer == "webm"
+        let encoder = try FrameEncoder(path: temp, encoders: webm ? ["libvpx-vp9"] : ["libx264", "mpeg4"], muxer: muxer,
+                                       width: w, height: h, pixelFormat: AV_PIX_FMT_YUV420P, timeBase: av_inv_q(rate),
+                                       frameRate: rate,
+                                       options: webm ? ["crf": "20", "b": "0", "deadline": "good", "cpu-used": "4"]
+                                           : ["crf": "16", "preset": "medium"],
+                                       rotation: rotation)
         for (i, image) in frames.enumerated() {
             try encoder.encode(image.paddedToEven(), pts: Int64(i))
         }

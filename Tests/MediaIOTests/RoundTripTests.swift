@@ -20,6 +20,21 @@ import Testing
         #expect(leftovers(in: dir.path, except: ["clip.mp4"]).isEmpty)
     }
 
+    /// Other containers and codecs read back with the right frames: MOV and MKV (H.264), WebM (VP9).
+    @Test(arguments: ["mov", "mkv", "webm"])
+    func otherContainersRoundTrip(_ ext: String) throws {
+        let dir = TempDir()
+        let frames = syntheticFrames(count: 6, width: 64, height: 48)
+        let path = dir.file("clip.\(ext)")
+        let encoder = try VideoWriter.write(frames, frameRate: 6, to: path)
+        let clip = try VideoReader.read(path)
+        let info = try VideoReader.info(path)
+        #expect(clip.frames.count == 6 && info.frameCount == 6, "\(ext) via \(encoder)")
+        #expect(info.codec == (ext == "webm" ? "vp9" : (encoder == "libx264" ? "h264" : "mpeg4")))
+        #expect(abs(info.frameRate - 6) < 1e-6)
+        for (a, b) in zip(frames, clip.frames) { #expect(ImageMetrics.psnr(a, b) >= 30) }
+    }
+
     @Test func oddSizedFramesArePaddedToEvenAndKeepTheirContent() throws {
         let dir = TempDir()
         let frames = syntheticFrames(count: 4, width: 131, height: 97)
