@@ -11,10 +11,10 @@ public struct EditProgress: Sendable, CustomStringConvertible {
     }
 
     public var stage: Stage
-    /// 1-based step within the stage, and the stage's step count.
+    /// 1-based step within the stage (a DDIM step, or a frame chunk for the VAE stages), and the stage's step count.
     public var step: Int
     public var totalSteps: Int
-    /// Which edit (0-based) a denoise step belongs to.
+    /// Which edit (0-based) a denoise or decode step belongs to.
     public var edit: Int?
     /// Seconds the last step took.
     public var secondsPerStep: Double

@@ -56,20 +56,35 @@ public final class StableDiffusion: @unchecked Sendable {
     }
 
     /// Frames [F, 3, H, W] in [-1, 1] → scaled latents [F, C, H/8, W/8] (posterior mean × scaling factor),
-    /// `chunk` frames at a time to bound memory.
+    /// `chunk` frames at a time to bound memory; `each(done, total)` runs after every chunk (and may throw to stop).
     public func encodeFrames(_ frames: FrameBatch, chunk: Int = 2) -> Tensor {
+        encodeFrames(frames, chunk: chunk) { _, _ in }
+    }
+
+    public func encodeFrames(_ frames: FrameBatch, chunk: Int = 2, each: (Int, Int) throws -> Void) rethrows -> Tensor {
         let images = Tensor(shape: [frames.frameCount, 3, frames.height, frames.width], scalars: frames.values)
-        let parts = stride(from: 0, to: frames.frameCount, by: chunk).map { start in
-            vae.encode(images.slice(axis: 0, start..<min(frames.frameCount, start + chunk))).mean * vae.config.scalingFactor
+        let starts = Array(stride(from: 0, to: frames.frameCount, by: chunk))
+        let parts = try starts.enumerated().map { i, start in
+            let part = vae.encode(images.slice(axis: 0, start..<min(frames.frameCount, start + chunk))).mean * vae.config.scalingFactor
+            try each(i + 1, starts.count)
+            return part
         }
         return Tensor.concat(parts, axis: 0)
     }
 
-    /// Scaled latents [F, C, h, w] → frames in [-1, 1], `chunk` frames at a time.
+    /// Scaled latents [F, C, h, w] → frames in [-1, 1], `chunk` frames at a time; `each(done, total)` after every chunk.
     public func decodeLatents(_ latents: Tensor, frameRate: Double, chunk: Int = 2) -> FrameBatch {
+        decodeLatents(latents, frameRate: frameRate, chunk: chunk) { _, _ in }
+    }
+
+    public func decodeLatents(_ latents: Tensor, frameRate: Double, chunk: Int = 2,
+                              each: (Int, Int) throws -> Void) rethrows -> FrameBatch {
         let n = latents.shape[0]
-        let parts = stride(from: 0, to: n, by: chunk).map { start in
-            vae.decode(latents.slice(axis: 0, start..<min(n, start + chunk)) * (1 / vae.config.scalingFactor))
+        let starts = Array(stride(from: 0, to: n, by: chunk))
+        let parts = try starts.enumerated().map { i, start in
+            let part = vae.decode(latents.slice(axis: 0, start..<min(n, start + chunk)) * (1 / vae.config.scalingFactor))
+            try each(i + 1, starts.count)
+            return part
         }
         let images = Tensor.concat(parts, axis: 0)
         return FrameBatch(frameCount: n, width: images.shape[3], height: images.shape[2], frameRate: frameRate,

@@ -75,8 +75,9 @@ public struct VideoEditor {
         try report(progress, .encodePrompts, 1, 1, nil, &clock)
 
         // 2. Encode frames to latents [F, C, h, w].
-        let x0 = model.encodeFrames(source, chunk: settings.vaeChunk)
-        try report(progress, .encodeFrames, 1, 1, nil, &clock)
+        let x0 = try model.encodeFrames(source, chunk: settings.vaeChunk) { done, total in
+            try report(progress, .encodeFrames, done, total, nil, &clock)
+        }
 
         // 3. Invert along the contextualized trajectory with the source caption (no guidance), or reuse a cached one.
         let frames = FrameAttention.frames(count: f, sources: settings.frameSources)
@@ -99,8 +100,9 @@ public struct VideoEditor {
                                       settings: settings, trajectory: trajectory, shift: shift, edit: e,
                                       progress: progress, clock: &clock)
             // 5. Decode.
-            let decoded = model.decodeLatents(latents, frameRate: source.frameRate, chunk: settings.vaeChunk)
-            try report(progress, .decodeFrames, e + 1, prompts.count, e, &clock)
+            let decoded = try model.decodeLatents(latents, frameRate: source.frameRate, chunk: settings.vaeChunk) { done, total in
+                try report(progress, .decodeFrames, done, total, e, &clock)
+            }
             results.append(EditResult(prompt: prompts[e], frames: decoded, latents: latents))
         }
         return results
