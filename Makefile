@@ -6,12 +6,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE := .build/release/ctxedit
 OUT ?= out
 
-.PHONY: setup build release test demo samples bench bench-reference fixtures clean help
+.PHONY: setup build release test demo samples model eval bench bench-reference fixtures clean help
 
 help:
 	@echo "make demo     build, then edit/inspect a sample clip (writes $(OUT)/)"
 	@echo "make test     install system packages when missing, build, run all tests"
 	@echo "make samples  regenerate Samples/ with the scene renderer"
+	@echo "make model    retrain the default model (Models/default) from scratch; resumable (MODEL_WORK)"
+	@echo "make eval     the edit-quality benchmark with ablations (writes $(OUT)/eval.json, $(OUT)/eval.md)"
 	@echo "make setup    install the Debian packages ctxedit needs (idempotent)"
 	@echo "make bench    time the models at SD-1.5 size (beside PyTorch after make bench-reference)"
 	@echo "make fixtures regenerate the golden files in Tests/Fixtures (Python, torch, diffusers)"
@@ -37,11 +39,24 @@ test: setup
 samples: release
 	$(RELEASE) samples --out Samples
 
+# The first command a new user runs: edit the red-circle sample with the embedded default model (Models/default).
+DEMO_CLIP ?= Samples/red-circle.mp4
+DEMO_PROMPT ?= a blue square moving right on a gray background
 demo: release
 	@mkdir -p $(OUT)
-	$(RELEASE) info Samples/*.mp4
-	$(RELEASE) strip Samples/*.mp4 --frames 8 -o $(OUT)/samples-strip.png
-	@echo "demo: wrote $(OUT)/samples-strip.png"
+	$(RELEASE) $(DEMO_CLIP) --prompt "$(DEMO_PROMPT)" --size 64 --frames 8 --steps 25 --guidance 5 \
+		--no-cache --out $(OUT)/demo-edit.mp4 --strip $(OUT)/demo-strip.png
+	@echo "demo: wrote $(OUT)/demo-edit.mp4 and $(OUT)/demo-strip.png (source row, edited row)"
+
+# Retrains the default model from scratch (about 30-45 min on 2 cores); a stopped run continues from MODEL_WORK.
+MODEL_WORK ?= .build/default-model-training
+model: release
+	$(RELEASE) train-default --out Models/default --work $(MODEL_WORK)
+
+EVAL_ARGS ?=
+eval: release
+	@mkdir -p $(OUT)
+	$(RELEASE) eval --out $(OUT)/eval $(EVAL_ARGS)
 
 # Timings at SD-1.5 size with random weights, beside PyTorch when .venv-bench exists (make bench-reference).
 bench: setup

@@ -44,13 +44,14 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensors", "SafeTensors"]),
         .target(name: "Diffusion", dependencies: ["MediaIO", "Models", "Tensors", "SafeTensors"]),
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
-        .target(name: "Evaluation", dependencies: ["MediaIO", "Scenes"]),
-        .target(name: "Training", dependencies: ["Tensors", "Models", "SafeTensors", "COpenBLAS"]),
+        .target(name: "Evaluation", dependencies: ["MediaIO", "Scenes", "Models", "Diffusion"]),
+        .target(name: "Training", dependencies: ["Tensors", "Models", "SafeTensors", "COpenBLAS", "Diffusion", "MediaIO"]),
+        .target(name: "ModelRecipes", dependencies: ["Training", "Models", "Scenes", "MediaIO", "SafeTensors", "Tensors"]),
         .target(name: "Batch", dependencies: ["MediaIO", "Models", "Diffusion", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "ctxedit",
             dependencies: [
-                "MediaIO", "Scenes", "Models", "Diffusion", "Batch", "Tensors",
+                "MediaIO", "Scenes", "Models", "Diffusion", "Batch", "Tensors", "ModelRecipes", "Evaluation", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,10 +64,12 @@ let package = Package(
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "MediaIO"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Scenes", "MediaIO"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Scenes", "MediaIO", "Diffusion", "Batch"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "SafeTensors"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Models", "Tensors", "SafeTensors"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensors", "SafeTensors"]),
+        // Also runs the built `ctxedit` (tune end to end), hence the dependency.
+        .testTarget(name: "ModelRecipesTests", dependencies: ["ModelRecipes", "Models", "Batch"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensors", "SafeTensors", "Diffusion", "MediaIO", "ctxedit"]),
         // End-to-end tests run the built `ctxedit` executable (hence the dependency: it is built first).
         .testTarget(name: "BatchTests", dependencies: ["Batch", "MediaIO", "ctxedit"]),
         // Replays Fuzz/regressions/<target>/ through the fuzz entry points.

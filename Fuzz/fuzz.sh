@@ -22,8 +22,14 @@ TARGETS=("$@")
 # -sanitize=fuzzer instruments every Swift module for coverage (edges, comparisons) and links libFuzzer;
 # -DCTXEDIT_LIBFUZZER makes ctxedit-fuzz's main call LLVMFuzzerRunDriver (declared with @_extern(c), hence the
 # Extern feature) instead of replaying files.
-${SWIFT:-swift} build -c release --scratch-path "$SCRATCH" --product ctxedit-fuzz \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DCTXEDIT_LIBFUZZER -Xswiftc -enable-experimental-feature -Xswiftc Extern
+# (Retried: on a shared checkout a file edited during the build stops it.)
+for attempt in 1 2 3; do
+    ${SWIFT:-swift} build -c release --scratch-path "$SCRATCH" --product ctxedit-fuzz \
+        -Xswiftc -sanitize=fuzzer,address -Xswiftc -DCTXEDIT_LIBFUZZER -Xswiftc -enable-experimental-feature -Xswiftc Extern \
+        && break
+    [ $attempt = 3 ] && exit 2
+    sleep 10
+done
 BIN="$SCRATCH/release/ctxedit-fuzz"
 
 max_len() {
@@ -48,8 +54,9 @@ for t in "${TARGETS[@]}"; do
     echo "== $t: ${SECONDS_EACH}s"
     start=$(date +%s)
     set +e
-    # detect_leaks=0: the Swift runtime's metadata caches look like leaks at exit.
-    ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}" CTXEDIT_FUZZ_TARGET="$t" "$BIN" "$corpus" "Fuzz/corpus/$t" "${dict[@]}" "${fork[@]}" \
+    # detect_leaks=0: the Swift runtime's metadata caches look like leaks at exit. SWIFT_BACKTRACE=enable=no: the
+    # Swift backtracer reads memory ASan flags, hiding the real trap; libFuzzer prints the stack instead.
+    SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}" CTXEDIT_FUZZ_TARGET="$t" "$BIN" "$corpus" "Fuzz/corpus/$t" "${dict[@]}" "${fork[@]}" \
         -max_total_time="$SECONDS_EACH" -max_len="$(max_len "$t")" -timeout=20 -rss_limit_mb=3072 \
         -artifact_prefix="$artifacts/" -print_final_stats=1 ${FUZZ_ARGS:-} > "$log" 2>&1
     rc=$?

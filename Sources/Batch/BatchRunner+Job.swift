@@ -81,7 +81,7 @@ extension BatchRunner {
         let failure = FailureRecord(ctxedit: ctxeditVersion, job: job.id, clip: job.clip.path, prompt: job.edit.prompt,
                                     error: message, finished: timestamp())
         do {
-            try FileManager.default.createDirectory(atPath: layout.clipFolder(job.clip.id), withIntermediateDirectories: true)
+            try Self.createFolder(layout.clipFolder(job.clip.id))
             try AtomicOutput.write(try failure.encoded(), to: layout.failure(job))
         } catch {
             note("could not record the failure of \(job.id): \(error)", &state)

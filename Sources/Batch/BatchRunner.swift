@@ -19,6 +19,7 @@ public struct BatchRunner {
         self.pipeline = pipeline
         self.modelPath = modelPath
         self.layout = OutputLayout(folder: pipeline.output.folder)
+        loadModel = { [tuned = pipeline.tuned] in try StableDiffusion.load($0, tuned: tuned) }
     }
 
     /// What a run carries from clip to clip.
@@ -77,7 +78,7 @@ public struct BatchRunner {
         let start = Date()
         let clip: Clip
         do {
-            try FileManager.default.createDirectory(atPath: clipFolder, withIntermediateDirectories: true)
+            try Self.createFolder(clipFolder)
             clip = try VideoReader.read(first.clip.path, selection: pipeline.selection)
         } catch {
             let message = first.clip.path == (error as? MediaError)?.path ? "\(error)" : "\(first.clip.path): \(error)"
@@ -136,10 +137,21 @@ public struct BatchRunner {
     }
 
     func prepareOutputFolder(jobCount: Int) throws {
-        try FileManager.default.createDirectory(atPath: layout.folder, withIntermediateDirectories: true)
+        try Self.createFolder(layout.folder)
         let record: [String: Any] = ["ctxedit": ctxeditVersion, "pipeline": pipeline.file, "started": timestamp(), "jobs": jobCount]
         let data = try JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try AtomicOutput.write(data, to: layout.runRecord)
+    }
+
+    /// Creates `path` and its parents. Failures are a `MediaError.writeFailed` naming the folder with the system's
+    /// reason ("Read-only file system", "File exists" when a file is in the way), not Foundation's NSError dump.
+    static func createFolder(_ path: String) throws {
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+            let reason = posix.flatMap { $0.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32($0.code))) : nil }
+                ?? error.localizedDescription
+            throw MediaError.writeFailed(path: path, reason: reason)
+        }
     }
 
     /// The inversion cache folder; with `cache: false` a private folder removed when the run ends.

@@ -1,12 +1,16 @@
+import Diffusion
 import Foundation
 import MediaIO
 
 extension Job {
     /// 64-bit FNV-1a over every input that determines the job's result, as hex. The clip enters by its id and
-    /// size, the model by its absolute path.
+    /// size, the model by its absolute path (and a tuned delta by its path and contents).
     public func fingerprint(pipeline: Pipeline, model: String) -> String {
         let settings = pipeline.editSettings(for: edit, cacheFolder: nil)
-        let parts = [
+        let tuned = pipeline.tuned.map { folder in
+            ["tuned=\(URL(fileURLWithPath: folder).standardizedFileURL.path) \((try? TunedDelta(folder: folder).fingerprint()) ?? "unreadable")"]
+        } ?? []
+        let parts = tuned + [
             "model=\(URL(fileURLWithPath: model).standardizedFileURL.path)",
             "clip=\(clip.id) \(Self.size(of: clip.path))", "caption=\(clip.caption)",
             "selection=\(Self.describe(pipeline.selection))",

@@ -4,7 +4,7 @@ import MediaIO
 /// ctxedit's own pipeline schema (see README, "Pipeline files"). Every key is checked: unknown keys, wrong types
 /// and missing required keys are errors naming the file, the line and the key.
 extension Pipeline {
-    static let topKeys = ["version", "model", "input", "frames", "sampler", "edits", "output"]
+    static let topKeys = ["version", "model", "tuned", "input", "frames", "sampler", "edits", "output"]
 
     static func parseSchema(_ root: YAMLMapping, file: String) throws -> Pipeline {
         try root.checkKnown(topKeys, extensionPrefix: "x-")   // x-NAME: free blocks for YAML anchors (&name / *name)
@@ -27,7 +27,8 @@ extension Pipeline {
             model: try root.optional("model").map { try $0.string() }.flatMap { $0.isEmpty ? nil : paths.resolve($0) },
             input: try parseInput(try root.required("input", hint: "give input: {folder: DIR} or {glob: PATTERN} or {clips: [...]}"),
                                   paths: paths),
-            selection: selection, sampler: sampler, edits: try parseEdits(editsField), output: output)
+            selection: selection, sampler: sampler, edits: try parseEdits(editsField), output: output,
+            tuned: try root.optional("tuned").map { try $0.string() }.flatMap { $0.isEmpty ? nil : paths.resolve($0) })
     }
 
     static func parseInput(_ field: YAMLField, paths: PathResolver) throws -> InputSpec {

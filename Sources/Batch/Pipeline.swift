@@ -27,6 +27,9 @@ public struct Pipeline: Sendable, Equatable {
     public var output: OutputSpec
     /// Things the user should know that are not errors (keys ctxedit does not use, ...), reported once.
     public var notes: [String] = []
+    /// A folder `ctxedit tune` wrote, laid over the model for every job (`tuned:`); without `model`, the model it was
+    /// tuned on is used.
+    public var tuned: String? = nil
 }
 
 /// Where a value came from in a pipeline file, for messages: `Pipelines/x.yaml:12 (edits[1])`.

@@ -58,10 +58,7 @@ public struct VideoEditor {
     public mutating func edit(_ source: FrameBatch, sourcePrompt: String, prompts: [String], settings: EditSettings,
                               progress: ProgressHandler = { _ in true }) throws -> [EditResult] {
         guard !prompts.isEmpty else { throw EditError.invalidRequest("no edit prompt given; pass at least one --prompt") }
-        let scale = model.latentScale
-        guard source.width % scale == 0, source.height % scale == 0 else {
-            throw EditError.invalidRequest("frame size \(source.width)x\(source.height) is not a multiple of \(scale); choose a size that is")
-        }
+        try checkSize(width: source.width, height: source.height, settings: settings)
         let f = source.frameCount
         try memoryEstimate(frames: f, width: source.width, height: source.height, prompts: prompts.count, settings: settings)
             .check(limit: settings.memoryLimit ?? MemoryEstimate.available(), frames: f, width: source.width, height: source.height)
@@ -112,10 +109,8 @@ public struct VideoEditor {
     /// `seed` and r̂ = r_φ(0, c, T) from the prompt alone.
     public mutating func generate(prompt: String, width: Int, height: Int, seed: UInt64, settings: EditSettings,
                                   progress: ProgressHandler = { _ in true }) throws -> FrameBatch {
+        try checkSize(width: width, height: height, settings: settings)
         let scale = model.latentScale
-        guard width > 0, height > 0, width % scale == 0, height % scale == 0 else {
-            throw EditError.invalidRequest("size \(width)x\(height) must be positive multiples of \(scale)")
-        }
         let (shift, trajectory) = try trajectory(settings)
         var clock = StepClock()
         let context = model.encodePrompt(prompt), negative = model.encodePrompt(settings.negativePrompt)
@@ -174,6 +169,20 @@ public struct VideoEditor {
             try report(progress, .denoise, i + 1, settings.steps, edit, &clock)
         }
         return x
+    }
+
+    /// Sides must be positive multiples of the VAE factor, and of the VAE factor × the adapter's patch size when the
+    /// adapter is used (it cuts latents into patches).
+    func checkSize(width: Int, height: Int, settings: EditSettings) throws {
+        var unit = model.latentScale
+        var why = "the VAE factor \(unit)"
+        if let adapter = model.adapter, settings.useAdapter {
+            unit *= adapter.config.patchSize
+            why = "the VAE factor \(model.latentScale) × the adapter's patch \(adapter.config.patchSize)"
+        }
+        guard width > 0, height > 0, width % unit == 0, height % unit == 0 else {
+            throw EditError.invalidRequest("size \(width)x\(height) must be positive multiples of \(unit) (\(why)); choose another --size\(unit > model.latentScale ? " or --adapter off" : "")")
+        }
     }
 
     /// What an edit of `frames` frames at `width`×`height` with this model needs (see `MemoryEstimate`).

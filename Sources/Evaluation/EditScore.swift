@@ -17,8 +17,8 @@ public struct EditScore: Codable, Sendable, Equatable {
     /// Mean absolute error against the source where neither the source nor the target object is (what should not
     /// change; only meaningful when the background is not edited).
     public var maeUnchanged: Double
-    /// Mean frame-to-frame change of the edit divided by that of the target rendering (1 = as smooth as the truth;
-    /// above 1 = flicker).
+    /// Mean frame-to-frame change of the edit divided by that of the target rendering, the latter floored at one
+    /// 8-bit level so a resting object does not divide by zero (1 = as smooth as the truth; above 1 = flicker).
     public var flickerRatio: Double
 }
 
@@ -44,7 +44,7 @@ public enum EditScoring {
         return EditScore(colorAccuracy: Double(color) / d, shapeAccuracy: Double(shape) / d,
                          backgroundAccuracy: Double(background) / d, psnrTarget: psnr / d, maeTarget: mae / d,
                          maeUnchanged: unchanged / d,
-                         flickerRatio: flicker(edited) / max(flicker(truth.frames), 1e-6))
+                         flickerRatio: flicker(edited) / max(flicker(truth.frames), 1))
     }
 
     /// Mean absolute change between consecutive frames (8-bit units).

@@ -30,6 +30,9 @@ public enum AtomicOutput {
             guard rename(temp, path) == 0 else {
                 throw MediaError.writeFailed(path: path, reason: String(cString: strerror(errno)))
             }
+        } catch MediaError.writeFailed(let failed, let reason) where failed == temp {
+            unlink(temp)
+            throw MediaError.writeFailed(path: path, reason: reason)  // name the output, not its temporary file
         } catch {
             unlink(temp)
             throw error

@@ -73,11 +73,19 @@ public enum VideoReader {
         var frames: [RGBImage] = []
         var indices: [Int] = []
         var lastSize: Size?
+        var conformed: [Int] = []
         let pass = try decoder.decode { index, image in
             lastSize = image.size
             let (take, more) = selection.selects(index, frameRate: fps, alreadySelected: frames.count)
             if take {
-                frames.append(try preparer.prepare(image))
+                var frame = try preparer.prepare(image)
+                // The picture size can change mid-stream (VP9 and H.264 allow it; so does corrupt data): later
+                // frames are brought to the first selected frame's size, so the clip stays one size.
+                if let size = frames.first?.size, frame.size != size {
+                    frame = try preparer.conform(frame, to: size)
+                    conformed.append(index)
+                }
+                frames.append(frame)
                 indices.append(index)
             }
             return more
@@ -90,8 +98,12 @@ public enum VideoReader {
             throw MediaError.noFrames(path: path, reason: pass.lastError ?? "the stream holds no pictures")
         }
         info.frameCount = max(pass.decoded, decoder.declaredFrameCount)
-        return try finish(path: path, info: info, frames: frames, indices: indices, decoded: pass.decoded,
-                          bad: pass.bad, lastError: pass.lastError, selection: selection, fps: fps)
+        var clip = try finish(path: path, info: info, frames: frames, indices: indices, decoded: pass.decoded,
+                              bad: pass.bad, lastError: pass.lastError, selection: selection, fps: fps)
+        if let first = conformed.first, let size = frames.first?.size {
+            clip.warnings.append("\(path): the picture size changes in the stream; \(conformed.count) frame(s) from frame \(first) were resized to \(size) like the first.")
+        }
+        return clip
     }
 
     static func finish(path: String, info: VideoInfo, frames: [RGBImage], indices: [Int], decoded: Int, bad: Int,
@@ -139,5 +151,17 @@ struct FramePreparer {
             throw MediaError.invalidSelection(path: path, reason: "cannot resize \(picture.size) to \(plan.scaled).")
         }
         return scaled.cropped(x: plan.offset.x, y: plan.offset.y, width: plan.output.width, height: plan.output.height)
+    }
+
+    /// A prepared frame of another size brought to `size`: scaled to cover it, then center-cropped.
+    func conform(_ image: RGBImage, to size: Size) throws -> RGBImage {
+        let f = max(Double(size.width) / Double(image.width), Double(size.height) / Double(image.height))
+        let scaled = Size(width: max(size.width, Int((Double(image.width) * f).rounded())),
+                          height: max(size.height, Int((Double(image.height) * f).rounded())))
+        guard let resized = resampler.resize(image, to: scaled) else {
+            throw MediaError.invalidSelection(path: path, reason: "cannot resize \(image.size) to \(scaled).")
+        }
+        return resized.cropped(x: (scaled.width - size.width) / 2, y: (scaled.height - size.height) / 2,
+                               width: size.width, height: size.height)
     }
 }

@@ -101,15 +101,13 @@ struct SafeTensorsHeader {
             }
             shape.append(n)
         }
+        // Left to right, overflow-checked at every step, as the reference implementation does: [2⁴⁰, 2⁴⁰, 0] is
+        // refused even though it holds no element, because every later `shape.reduce(1, *)` would overflow.
         var count = 1
-        if !shape.contains(0) {
-            for n in shape {
-                let (product, overflow) = count.multipliedReportingOverflow(by: n)
-                guard !overflow else { throw error(.invalidShape(reason: "element count of \(shape) overflows")) }
-                count = product
-            }
-        } else {
-            count = 0
+        for n in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: n)
+            guard !overflow else { throw error(.invalidShape(reason: "element count of \(shape) overflows")) }
+            count = product
         }
         let (byteCount, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
         guard !overflow else { throw error(.invalidShape(reason: "byte size of \(shape) × \(dtype.byteSize) overflows")) }

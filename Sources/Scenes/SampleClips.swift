@@ -14,7 +14,7 @@ public enum SampleClips {
     public static let frameRate = 8.0
 
     public static let all: [Sample] = [
-        Sample(name: "red-circle", scene: Scene(shape: .circle, color: .red, size: .medium, background: .plain(.blue),
+        Sample(name: "red-circle", scene: Scene(shape: .circle, color: .red, size: .medium, background: .plain(.gray),
                                                 motion: .linear(toward: .right), start: Position(x: 0.25, y: 0.5), speed: 0.5)),
         Sample(name: "yellow-star", scene: Scene(shape: .star, color: .yellow, size: .large,
                                                  background: .gradient(from: .purple, to: .blue, along: .vertical),

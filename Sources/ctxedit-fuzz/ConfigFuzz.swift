@@ -19,7 +19,10 @@ enum ConfigFuzz {
             } catch let error as FuzzInvariantViolation {
                 throw error
             } catch {
+                // Each refusal must be clean on its own, even when another config type accepts the bytes.
+                if case .unclean(let why) = FuzzTarget.config.classify(error) { throw FuzzInvariantViolation("\(name): \(why)") }
                 errors.append(error)
+                found.append("\(name) refused (\(String(describing: error).prefix(120)))")
             }
         }
         try attempt("unet") { try unet(try decode(UNetConfig.self, path), context) }
@@ -27,8 +30,8 @@ enum ConfigFuzz {
         try attempt("text_encoder") { try textEncoder(try decode(CLIPTextConfig.self, path), context) }
         try attempt("scheduler") { try scheduler(try decode(SchedulerConfig.self, path)) }
         try attempt("adapter") { try adapter(try decode(AdapterConfig.self, path)) }
-        if found.isEmpty, let first = errors.first { throw first }
-        return found.isEmpty ? "nothing" : found.joined(separator: "; ")
+        if errors.count == found.count, let first = errors.first { throw first }  // nothing accepted
+        return found.joined(separator: "; ")
     }
 
     /// `loadConfig`, checking that a refusal names the file.

@@ -5,20 +5,21 @@ import Models
 /// `String(decoding:as:)` and the command line do), through `CLIPTokenizer.encode` with the full CLIP vocabulary
 /// fixture (`Tests/Fixtures/clip_vocab`).
 enum TokenizerFuzz {
-    nonisolated(unsafe) static var cached: CLIPTokenizer?
+    nonisolated(unsafe) static var cached: (tokenizer: CLIPTokenizer, ids: Set<Int>)?
 
-    static func tokenizer(_ context: FuzzContext) throws -> CLIPTokenizer {
+    /// The tokenizer and the set of its ids, loaded once.
+    static func tokenizer(_ context: FuzzContext) throws -> (tokenizer: CLIPTokenizer, ids: Set<Int>) {
         if let cached { return cached }
         let t = try CLIPTokenizer(folder: context.fixture("clip_vocab"))
-        cached = t
-        return t
+        cached = (t, Set(t.vocabulary.values))
+        return cached!
     }
 
     /// Longer prompts are cut here: BPE on one long word is quadratic, and the tool's prompts are short.
     static let maxBytes = 2048
 
     static func run(_ data: Data, _ context: FuzzContext) throws -> String {
-        let tokenizer = try tokenizer(context)
+        let (tokenizer, known) = try tokenizer(context)
         let text = String(decoding: data.prefix(maxBytes), as: UTF8.self)
         let (ids, mask) = tokenizer.encode(text)
         let n = tokenizer.maxLength
@@ -27,7 +28,6 @@ enum TokenizerFuzz {
         let real = mask.prefix { $0 == 1 }.count
         try require(real >= 2 && mask.dropFirst(real).allSatisfy { $0 == 0 }, "mask \(mask) is not ones then zeros")
         try require(ids[real - 1] == tokenizer.eosID, "the last real id is not EOS")
-        let known = Set(tokenizer.vocabulary.values)
         for id in ids { try require(known.contains(id), "id \(id) is not in the vocabulary") }
         try require(ids[real...].allSatisfy { $0 == tokenizer.padID }, "padding is not the pad id")
         // The pieces are vocabulary strings or fall back to EOS, never empty.

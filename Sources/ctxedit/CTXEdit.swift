@@ -8,7 +8,8 @@ struct CTXEdit: ParsableCommand {
         commandName: "ctxedit",
         abstract: "Edit a video clip from a text prompt (ContextDiff), on the CPU.",
         version: ctxeditVersion,
-        subcommands: [EditCommand.self, GenerateCommand.self, RunCommand.self, InfoCommand.self, StripCommand.self, SamplesCommand.self],
+        subcommands: [EditCommand.self, GenerateCommand.self, RunCommand.self, InfoCommand.self, StripCommand.self, SamplesCommand.self, TuneCommand.self,
+                      TrainDefaultCommand.self, EvalCommand.self],
         defaultSubcommand: EditCommand.self
     )
 }

@@ -26,7 +26,7 @@ struct EditCommand: ParsableCommand {
     @Option(name: .long, help: "Edit prompt; repeat for several edits from one shared inversion.")
     var prompt: [String] = []
 
-    @Option(help: "Caption of the source clip (default: the sidecar VIDEO.txt when present, else empty).")
+    @Option(help: "Caption of the source clip (default: the sidecar VIDEO.txt when present, else the --tuned caption, else empty).")
     var sourcePrompt: String?
 
     @OptionGroup var model: ModelOptions
@@ -52,7 +52,7 @@ struct EditCommand: ParsableCommand {
     func run() throws {
         let interrupt = InterruptFlag.install()
         Allocator.keepFreedMemory()
-        let source = try sourcePrompt ?? Self.sidecarCaption(for: video) ?? ""
+        let source = try sourcePrompt ?? Self.sidecarCaption(for: video) ?? model.tunedCaption() ?? ""
         let outputs = prompt.map { outputPath(for: $0) }
         for path in outputs + [strip].compactMap({ $0 }) { try AtomicOutput.checkNotInput(path, inputs: [video]) }
         let frameSelection = try selection.frameSelection(path: video)

@@ -4,15 +4,24 @@ import Diffusion
 import Foundation
 import MediaIO
 
-/// `--model`: a diffusers-layout folder.
+/// `--model`: a diffusers-layout folder; `--tuned`: a delta `ctxedit tune` wrote, laid over it.
 struct ModelOptions: ParsableArguments {
     @Option(help: "A diffusers-layout Stable Diffusion folder (model_index.json, unet/, vae/, text_encoder/, tokenizer/).")
     var model: String?
 
+    @Option(help: "A folder `ctxedit tune` wrote (NAME.tuned): use the tuned model. Its base model is the one it was tuned on unless --model is given.")
+    var tuned: String?
+
     func load() throws -> StableDiffusion {
+        if let tuned { return try StableDiffusion.load(try TunedDelta(folder: tuned).baseModel(model), tuned: tuned) }
         let path: String
         do { path = try ModelLocator.resolve(model) } catch { throw ValidationError("\(error).") }
         return try StableDiffusion.load(path)
+    }
+
+    /// The caption the clip was tuned under (the natural source caption of an edit with `--tuned`).
+    func tunedCaption() throws -> String? {
+        try tuned.map { try TunedDelta(folder: $0).config.training.caption }
     }
 }
 

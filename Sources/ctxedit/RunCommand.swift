@@ -1,5 +1,6 @@
 import ArgumentParser
 import Batch
+import Diffusion
 import Foundation
 
 /// `ctxedit run PIPELINE.yaml`: batch-edit clips as a pipeline file says.
@@ -72,13 +73,13 @@ struct RunCommand: ParsableCommand {
         }
         if !quiet { for note in pipeline.notes { reporter.message(note) } }
         let jobs = shard.flatMap(Shard.init(parsing:)).map { $0.select(all) } ?? all
-        let modelPath = try? ModelLocator.resolve(model ?? pipeline.model)
+        let modelPath = try? ModelLocator.resolve(model ?? pipeline.model ?? tunedBase(pipeline))
 
         if dryRun { return listJobs(jobs, of: all.count, pipeline: pipeline, modelPath: modelPath, reporter: reporter) }
         if indexOnly { return try rebuildIndex(pipeline: pipeline, jobs: all, modelPath: modelPath, reporter: reporter) }
 
         let resolvedModel: String
-        do { resolvedModel = try ModelLocator.resolve(model ?? pipeline.model) } catch {
+        do { resolvedModel = try ModelLocator.resolve(model ?? pipeline.model ?? tunedBase(pipeline)) } catch {
             reporter.message("\(error)", kind: "error")
             throw ExitCode(2)
         }
@@ -99,6 +100,11 @@ struct RunCommand: ParsableCommand {
         let code: Int32 = report.interrupted ? 130 : (report.failed.isEmpty ? 0 : 1)
         reporter.summary(report, exitCode: code, gallery: gallery)
         if code != 0 { throw ExitCode(code) }
+    }
+
+    /// The model a pipeline's `tuned:` folder was tuned on (used when neither --model nor `model:` names one).
+    func tunedBase(_ pipeline: Pipeline) -> String? {
+        pipeline.tuned.flatMap { try? TunedDelta(folder: $0).config.baseModel }
     }
 
     func listJobs(_ jobs: [Job], of total: Int, pipeline: Pipeline, modelPath: String?, reporter: RunProgress) {

@@ -42,7 +42,7 @@ import Testing
         #expect(!files.contains { $0.contains(".partial-") || $0.contains(".failed.json") })
         let manifest = try #require(Manifest.read(dir + "/out/red-circle/a-blue-square.manifest.json"))
         #expect(manifest.edit.prompt == "a blue square" && manifest.edit.seed == 42 && manifest.edit.guidance == 7.5)
-        #expect(manifest.clip.caption == "a red circle moving right on a blue background")
+        #expect(manifest.clip.caption == "a red circle moving right on a gray background")
         #expect(manifest.clip.width == 16 && manifest.clip.sourceFrames == [0, 1])
         #expect(manifest.model == URL(fileURLWithPath: tinyModelPath).standardizedFileURL.path)
         #expect(manifest.outputs == ["a-blue-square.mp4", "a-blue-square.gif"] && manifest.inversion == "computed")

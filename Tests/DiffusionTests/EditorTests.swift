@@ -218,3 +218,20 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
         #expect(calls == 0)
     }
 }
+
+@Suite struct SizeCheckTests {
+    /// With the adapter, sides must be multiples of the VAE factor × the patch size (2 × 2 here), or the adapter's
+    /// patching would not tile the latents; the error says so instead of crashing.
+    @Test func adapterPatchSizeIsChecked() throws {
+        var editor = VideoEditor(model: try tinyModel(adapter: try tinyAdapter(trainedLooking: false)))
+        var settings = EditSettings()
+        settings.steps = 1
+        settings.cacheFolder = nil
+        let clip = movingSquare(frames: 2, size: 18)
+        let error = #expect(throws: EditError.self) { _ = try editor.edit(clip, sourcePrompt: "", prompts: ["x"], settings: settings) }
+        #expect(error?.description.contains("multiples of 4") == true)
+        #expect(throws: EditError.self) { _ = try editor.generate(prompt: "x", width: 18, height: 16, seed: 0, settings: settings) }
+        settings.useAdapter = false
+        #expect(throws: Never.self) { _ = try editor.edit(clip, sourcePrompt: "", prompts: ["x"], settings: settings) }
+    }
+}

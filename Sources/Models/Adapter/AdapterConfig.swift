@@ -53,5 +53,9 @@ public struct AdapterConfig: Codable, Sendable, Equatable {
         guard patchSize > 0, refinements >= 1 else {
             throw ConfigValueError(key: "patch_size/refinements", value: "\(patchSize)/\(refinements)", supported: ["positive values"])
         }
+        try ConfigCheck.atLeast("dim", dim, 1)
+        try ConfigCheck.atLeast("latent_channels", latentChannels, 1)
+        try ConfigCheck.atLeast("context_dim", contextDim, 1)
+        try ConfigCheck.atLeast("layers", layers, 0)
     }
 }

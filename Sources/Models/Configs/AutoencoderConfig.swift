@@ -34,5 +34,11 @@ public struct AutoencoderConfig: Decodable, Sendable {
         guard down.count == blockOutChannels.count, up.count == blockOutChannels.count else {
             throw ConfigValueError(key: "block_out_channels", value: "\(blockOutChannels)", supported: ["one entry per block"])
         }
+        try ConfigCheck.channels("block_out_channels", blockOutChannels)
+        for c in blockOutChannels { try ConfigCheck.divides("norm_num_groups", normNumGroups, c, "block channels") }
+        try ConfigCheck.atLeast("layers_per_block", layersPerBlock, 1)
+        try ConfigCheck.atLeast("in_channels", inChannels, 1)
+        try ConfigCheck.atLeast("out_channels", outChannels, 1)
+        try ConfigCheck.atLeast("latent_channels", latentChannels, 1)
     }
 }

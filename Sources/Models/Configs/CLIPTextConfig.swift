@@ -22,6 +22,11 @@ public struct CLIPTextConfig: Decodable, Sendable {
         maxPositionEmbeddings = try c.value("max_position_embeddings", maxPositionEmbeddings)
         hiddenAct = try c.choice("hidden_act", hiddenAct, allowed: ["quick_gelu", "gelu"])
         layerNormEps = try c.value("layer_norm_eps", layerNormEps)
+        try ConfigCheck.atLeast("vocab_size", vocabSize, 1)
+        try ConfigCheck.atLeast("hidden_size", hiddenSize, 1)
+        try ConfigCheck.atLeast("intermediate_size", intermediateSize, 1)
+        try ConfigCheck.atLeast("num_hidden_layers", numHiddenLayers, 0)
+        try ConfigCheck.atLeast("max_position_embeddings", maxPositionEmbeddings, 1)
         guard numAttentionHeads > 0, hiddenSize % numAttentionHeads == 0 else {
             throw ConfigValueError(key: "num_attention_heads", value: "\(numAttentionHeads)",
                                    supported: ["a divisor of hidden_size \(hiddenSize)"])

@@ -42,6 +42,28 @@ public struct ConfigValueError: Error, CustomStringConvertible {
     }
 }
 
+/// Checks on decoded sizes and counts, so that a config that decodes also builds and runs: counts index loops
+/// (`0..<layers`), sizes become tensor shapes, group and head counts must divide the channels they split.
+enum ConfigCheck {
+    static func atLeast(_ key: String, _ value: Int, _ minimum: Int) throws {
+        guard value >= minimum else { throw ConfigValueError(key: key, value: "\(value)", supported: ["\(minimum) or more"]) }
+    }
+
+    /// A non-empty list of positive channel counts.
+    static func channels(_ key: String, _ values: [Int]) throws {
+        guard !values.isEmpty, values.allSatisfy({ $0 > 0 }) else {
+            throw ConfigValueError(key: key, value: "\(values)", supported: ["a non-empty list of positive channel counts"])
+        }
+    }
+
+    /// `parts` > 0 and dividing `channels` (group norm groups, attention heads).
+    static func divides(_ key: String, _ parts: Int, _ channels: Int, _ what: String) throws {
+        guard parts > 0, channels % parts == 0 else {
+            throw ConfigValueError(key: key, value: "\(parts)", supported: ["a positive divisor of \(what) \(channels)"])
+        }
+    }
+}
+
 /// Snake-case JSON keys by name.
 public struct AnyKey: CodingKey {
     public var stringValue: String

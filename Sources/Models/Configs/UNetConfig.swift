@@ -61,5 +61,16 @@ public struct UNetConfig: Decodable, Sendable {
             throw ConfigValueError(key: "block_out_channels", value: "\(blockOutChannels)",
                                    supported: ["one entry per down/up block (\(downBlockTypes.count))"])
         }
+        try ConfigCheck.channels("block_out_channels", blockOutChannels)
+        for (c, heads) in zip(blockOutChannels, attentionHeads) {
+            try ConfigCheck.divides("norm_num_groups", normNumGroups, c, "block channels")
+            try ConfigCheck.divides("num_attention_heads (or attention_head_dim)", heads, c, "block channels")
+        }
+        try ConfigCheck.atLeast("layers_per_block", layersPerBlock, 1)
+        try ConfigCheck.atLeast("transformer_layers_per_block", transformerLayersPerBlock, 1)
+        try ConfigCheck.atLeast("in_channels", inChannels, 1)
+        try ConfigCheck.atLeast("out_channels", outChannels, 1)
+        try ConfigCheck.atLeast("cross_attention_dim", crossAttentionDim, 1)
+        try ConfigCheck.atLeast("downsample_padding", downsamplePadding, 0)
     }
 }

@@ -49,12 +49,14 @@ extension Trainable {
     }
 
     /// diffusers' `BasicTransformerBlock`: self-attention (cross-frame when `frames` says so), cross-attention,
-    /// GEGLU feed-forward, each pre-normed with a residual.
+    /// GEGLU feed-forward, each pre-normed with a residual; then temporal attention when the checkpoint has
+    /// `attn_temp` (as `Models.BasicTransformerBlock`).
     public struct BasicTransformerBlock {
         let norm1, norm2, norm3: LayerNorm
         let attn1, attn2: CrossAttention
         let ffIn: Linear   // ff.net.0.proj: dim → 2·4·dim (GEGLU)
         let ffOut: Linear  // ff.net.2: 4·dim → dim
+        let temporal: TemporalAttention?
 
         public init(_ p: ParameterScope, dim: Int, heads: Int, contextDim: Int) throws {
             norm1 = try LayerNorm(p["norm1"], dim: dim, eps: 1e-5)
@@ -64,13 +66,16 @@ extension Trainable {
             attn2 = try CrossAttention(p["attn2"], queryDim: dim, contextDim: contextDim, heads: heads)
             ffIn = try Linear(p["ff"]["net"][0]["proj"], in: dim, out: 8 * dim)
             ffOut = try Linear(p["ff"]["net"][2], in: 4 * dim, out: dim)
+            temporal = p.has("attn_temp") ? try TemporalAttention(p, dim: dim, heads: heads) : nil
         }
 
         /// x: [N, T, D], context: [N, S, Dc] → [N, T, D]
         public func callAsFunction(_ x: Variable, context: Variable, frames: FrameAttention) -> Variable {
             var h = x + attn1.selfAttention(norm1(x), frames: frames)
             h = h + attn2(norm2(h), context: context)
-            return h + ffOut(ffIn(norm3(h)).geglu())
+            h = h + ffOut(ffIn(norm3(h)).geglu())
+            if let temporal, case let .frames(count, _) = frames { h = temporal(h, frameCount: count) }
+            return h
         }
     }
 

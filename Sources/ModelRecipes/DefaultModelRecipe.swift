@@ -1,0 +1,114 @@
+import Foundation
+import Models
+import Scenes
+
+/// The recipe of ctxedit's embedded default model (`Models/default`): a Stable-Diffusion-architecture model small
+/// enough to train from scratch on two CPU cores, on clips the scene renderer draws.
+///
+/// Everything that decides the weights is here: component sizes, the data stream, stage lengths, learning rates
+/// and seeds. `DefaultModelTraining` runs it; `ctxedit train-default` / `make model` are the entry points.
+///
+/// | component    | size                                                                                |
+/// |--------------|-------------------------------------------------------------------------------------|
+/// | frames       | 64x64, clips of 4 frames (the video UNet's sparse-causal attention spans them)       |
+/// | VAE          | block_out [32, 64, 64], 1 layer per block, 8 groups, 4 latent channels (×4: 16x16x4) |
+/// | text encoder | CLIP, hidden 64, 2 layers, 4 heads, MLP 128, 77 positions, one token per caption word |
+/// | UNet         | block_out [32, 64], all blocks cross-attention, 1 layer per block, 4 heads, ctx 64   |
+/// | adapter      | ContextDiff r_φ: dim 64, 2 layers, 4 heads, patch 2, quadratic k_t                   |
+/// | scheduler    | Stable Diffusion 1.5's DDIM settings (scaled_linear 0.00085–0.012, steps_offset 1)    |
+public struct DefaultModelRecipe: Sendable {
+    /// Frame side in pixels.
+    public var imageSize = 64
+    /// Frames per training clip.
+    public var clipFrames = 4
+    /// Clips per joint-stage step (the UNet batch is clips × frames).
+    public var clipsPerStep = 2
+    /// Frames per VAE step (single frames of independent scenes).
+    public var vaeBatch = 6
+
+    /// Stage (a): VAE steps, learning rate, KL weight (per latent element, against the per-pixel MSE).
+    public var vaeSteps = 300
+    public var vaeLearningRate = 2e-3
+    public var klWeight: Float = 1e-5
+    /// Stage (b): text encoder + UNet + adapter steps and learning rate.
+    public var jointSteps = 800
+    public var jointLearningRate = 1e-3
+    /// Share of training captions replaced by the empty caption (classifier-free guidance needs the unconditional
+    /// prediction).
+    public var captionDropout = 0.1
+    /// Save a resumable checkpoint every this many steps (and at the end of each stage).
+    public var checkpointEvery = 50
+    /// Seeds: parameter initialisation, and the training streams (noise, timesteps, scenes) of each stage.
+    public var seed: UInt64 = 20_240_507
+
+    public init() {}
+
+    // MARK: Components
+
+    /// Words of every caption the renderer writes: the tokenizer's vocabulary (one token per word).
+    public static var words: [String] { Scene.captionVocabulary }
+
+    public func vocabulary() throws -> BPEVocabularyBuilder { try BPEVocabularyBuilder(words: Self.words) }
+
+    /// VAE `config.json` (diffusers `AutoencoderKL`). `scaling_factor` is measured after stage (a).
+    public func vaeConfig(scalingFactor: Float = 1) -> [String: Any] {
+        ["_class_name": "AutoencoderKL", "in_channels": 3, "out_channels": 3, "latent_channels": 4,
+         "block_out_channels": [32, 64, 64], "layers_per_block": 1, "norm_num_groups": 8, "act_fn": "silu",
+         "down_block_types": Array(repeating: "DownEncoderBlock2D", count: 3),
+         "up_block_types": Array(repeating: "UpDecoderBlock2D", count: 3),
+         "mid_block_add_attention": true, "sample_size": imageSize, "scaling_factor": Double(scalingFactor)]
+    }
+
+    /// Text encoder `config.json` (transformers `CLIPTextModel`).
+    public func textConfig(vocabularySize: Int) -> [String: Any] {
+        ["architectures": ["CLIPTextModel"], "model_type": "clip_text_model", "vocab_size": vocabularySize,
+         "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+         "max_position_embeddings": 77, "hidden_act": "quick_gelu", "layer_norm_eps": 1e-5,
+         "bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1]
+    }
+
+    /// UNet `config.json` (diffusers `UNet2DConditionModel`) on 16x16x4 latents.
+    public var unetConfig: [String: Any] {
+        ["_class_name": "UNet2DConditionModel", "in_channels": 4, "out_channels": 4, "sample_size": imageSize / 4,
+         "block_out_channels": [32, 64], "layers_per_block": 1, "norm_num_groups": 8, "cross_attention_dim": 64,
+         "attention_head_dim": 4, "down_block_types": ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
+         "up_block_types": ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D"], "flip_sin_to_cos": true, "freq_shift": 0,
+         "act_fn": "silu", "mid_block_type": "UNetMidBlock2DCrossAttn", "downsample_padding": 1, "norm_eps": 1e-5]
+    }
+
+    /// ContextDiff adapter `config.json`.
+    public var adapterConfig: AdapterConfig {
+        var c = AdapterConfig()
+        c.latentChannels = 4
+        c.patchSize = 2
+        c.dim = 64
+        c.layers = 2
+        c.heads = 4
+        c.contextDim = 64
+        c.shift = .quadratic
+        return c
+    }
+
+    /// `scheduler/scheduler_config.json`: Stable Diffusion 1.5's DDIM settings.
+    public static var schedulerConfig: [String: Any] {
+        ["_class_name": "DDIMScheduler", "num_train_timesteps": 1000, "beta_start": 0.00085, "beta_end": 0.012,
+        "beta_schedule": "scaled_linear", "steps_offset": 1, "set_alpha_to_one": false, "clip_sample": false,
+        "prediction_type": "epsilon", "timestep_spacing": "leading"]
+    }
+
+    /// ᾱ_t of the scheduler above (β_i = (√0.00085 + (√0.012 − √0.00085)·i/999)², ᾱ_t = Π_{i≤t}(1 − β_i)).
+    public static let alphasCumprod: [Float] = {
+        let (a, b) = (0.00085.squareRoot(), 0.012.squareRoot())
+        var prod = 1.0
+        return (0..<1000).map { i in
+            let beta = pow(a + (b - a) * Double(i) / 999, 2)
+            prod *= 1 - beta
+            return Float(prod)
+        }
+    }()
+
+    /// Decodes one of the config dictionaries into its typed struct, the way a model folder is read.
+    public static func decode<C: Decodable>(_ type: C.Type, _ json: [String: Any]) throws -> C {
+        try JSONDecoder().decode(type, from: JSONSerialization.data(withJSONObject: json))
+    }
+}

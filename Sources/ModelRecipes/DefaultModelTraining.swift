@@ -1,0 +1,307 @@
+import Foundation
+import MediaIO
+import Models
+import SafeTensors
+import Scenes
+import Tensors
+import Training
+
+/// Runs `DefaultModelRecipe` in two resumable stages and writes the diffusers folder.
+///
+/// (a) VAE: reconstruction MSE of single frames (decoded from the posterior mean) plus a small KL term, on
+///     random scenes.
+/// (b) VAE frozen; text encoder, UNet and ContextDiff adapter trained jointly with the contextualized loss
+///     ‖ε_θ(x_t, c, t) − ε‖², x_t = √ᾱ_t·x₀ + k_t·r_φ(x₀, c, t, neighbours) + √(1−ᾱ_t)·ε (ContextDiff eq. 6),
+///     on 4-frame clips with the video UNet's sparse-causal attention; captions dropped to "" 10% of the time.
+///
+/// Checkpoints live in `workFolder/vae` and `workFolder/joint` (`Trainer.save`: parameters, AdamW moments, step);
+/// a new run continues each stage from its last checkpoint, drawing the same random numbers it would have drawn.
+/// Notation: ᾱ_t = `alphaProdT`, k_t = √ᾱ_t·(1 − √ᾱ_t) (the adapter's quadratic schedule).
+public final class DefaultModelTraining {
+    public let recipe: DefaultModelRecipe
+    public let workFolder: String
+    /// Progress lines (one per `logEvery` steps and per stage event).
+    public var log: (String) -> Void = { print($0) }
+    public var logEvery = 10
+
+    public init(recipe: DefaultModelRecipe, workFolder: String) {
+        self.recipe = recipe
+        self.workFolder = workFolder
+    }
+
+    var vaeFolder: String { workFolder + "/vae" }
+    var jointFolder: String { workFolder + "/joint" }
+    var recordPath: String { workFolder + "/record.json" }
+    /// The trained VAE (f32, checkpoint keys) and its measured scaling factor, written when stage (a) ends.
+    var vaeWeightsPath: String { workFolder + "/vae-final.safetensors" }
+
+    // MARK: Data
+
+    /// Frames `[F, 3, S, S]` in [-1, 1] of `frames` consecutive frames (random start) of a random 16-frame clip of
+    /// the scene drawn from `sceneSeed`.
+    static func clip(sceneSeed: UInt64, frames: Int, size: Int, start: Int) -> (Tensor, Scene) {
+        var sampler = SceneSampler(seed: sceneSeed)
+        let scene = sampler.next()
+        let rendered = SceneRenderer.render(scene, size: Size(width: size, height: size), frames: 16)
+        let images = Array(rendered.frames[start..<(start + frames)])
+        let batch = FrameBatch(images: images, frameRate: 8)
+        return (Tensor(shape: [frames, 3, size, size], scalars: batch.values), scene)
+    }
+
+    // MARK: Stage (a): VAE
+
+    func makeVAE(_ source: ParameterScope.Source, trainable: Bool) throws -> (Trainable.AutoencoderKL, Parameters) {
+        let parameters = Parameters()
+        let config = try DefaultModelRecipe.decode(AutoencoderConfig.self, recipe.vaeConfig())
+        let vae = try Trainable.AutoencoderKL(ParameterScope(source, into: parameters, trainable: { _ in trainable }), config: config)
+        return (vae, parameters)
+    }
+
+    /// Trains the VAE to `recipe.vaeSteps`, resuming from its checkpoint; then measures the scaling factor
+    /// (1 / std of the latents of 64 random frames) and writes `vae-final.safetensors`.
+    public func trainVAE() throws {
+        if FileManager.default.fileExists(atPath: vaeWeightsPath) { log("stage a (VAE): done earlier"); return }
+        let r = recipe
+        let (vae, parameters) = try makeVAE(.initialize(seed: r.seed), trainable: true)
+        let state = TrainingState(seed: r.seed &+ 1, schedule: .cosine(warmupSteps: 20, totalSteps: r.vaeSteps),
+                                  optimizer: .init(learningRate: r.vaeLearningRate, weightDecay: 0), maxGradNorm: 1.0)
+        let trainer = Trainer(parameters: parameters.trainable, state: state)
+        var record = TrainingRecord.load(recordPath)
+        if FileManager.default.fileExists(atPath: vaeFolder + "/" + TrainingCheckpoint.stateFileName) {
+            try trainer.resume(from: vaeFolder)
+            log("stage a (VAE): resuming at step \(trainer.state.step)")
+        }
+        log("stage a (VAE): \(parameters.trainable.reduce(0) { $0 + $1.variable.value.count }) parameters, \(r.vaeSteps) steps of \(r.vaeBatch) frames")
+        var window: [(Float, Float)] = []
+        var clock = Date()
+        while trainer.state.step < r.vaeSteps {
+            var parts = (Float(0), Float(0))
+            let loss = trainer.step { rng in
+                let frames = (0..<r.vaeBatch).map { _ in
+                    Self.clip(sceneSeed: rng.next(), frames: 1, size: r.imageSize, start: Int(rng.next() % 16)).0
+                }
+                let x = Variable(Tensor.concat(frames, axis: 0))
+                let (mean, logvar) = vae.encode(x)
+                // Decoded from the posterior mean (the latents the editor uses): sampling z = μ + σ·ε from the
+                // start (σ ≈ 1 at initialisation) kept the MSE flat for 100 steps, too slow for this budget.
+                let reconstruction = Variable.mseLoss(vae.decode(mean), x)
+                // KL(N(μ, σ²) ‖ N(0, 1)) per latent element: ½·(μ² + σ² − 1 − log σ²).
+                let kl = (mean * mean + logvar.exp() - logvar + -1).mean() * 0.5
+                parts = (reconstruction.value.scalars[0], kl.value.scalars[0])
+                return reconstruction + kl * r.klWeight
+            }
+            window.append(parts)
+            let step = trainer.state.step
+            if step % logEvery == 0 || step == r.vaeSteps {
+                let seconds = Date().timeIntervalSince(clock)
+                record.vae.add(seconds: seconds, steps: window.count)
+                let mse = window.map(\.0).reduce(0, +) / Float(window.count), kl = window.map(\.1).reduce(0, +) / Float(window.count)
+                record.vae.curve.append(.init(step: step, loss: Double(mse), extra: Double(kl)))
+                log(String(format: "vae step %d/%d  mse %.5f  kl %.3f  loss %.5f  lr %.2e  %.2f s/step", step, r.vaeSteps, mse, kl,
+                           loss, trainer.state.learningRate, seconds / Double(window.count)))
+                window.removeAll()
+                clock = Date()
+            }
+            if step % r.checkpointEvery == 0 || step == r.vaeSteps {
+                try trainer.save(to: vaeFolder)
+                try record.save(recordPath)
+            }
+        }
+        // Scaling factor: latents of 64 held-apart frames to unit standard deviation (as SD's 0.18215 was chosen).
+        let means: [Tensor] = GradMode.withoutGradients {
+            (0..<8).map { i in
+                let frames = (0..<8).map { j in Self.clip(sceneSeed: 0xA11CE + UInt64(i * 8 + j), frames: 1, size: r.imageSize, start: j * 2).0 }
+                return vae.encode(Variable(Tensor.concat(frames, axis: 0))).mean.value
+            }
+        }
+        let all = means.flatMap(\.scalars)
+        let mu = all.reduce(0, +) / Float(all.count)
+        let std = (all.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Float(all.count)).squareRoot()
+        record.scalingFactor = Double(1 / max(std, 1e-6))
+        log(String(format: "stage a (VAE): latent std %.4f → scaling_factor %.5f", std, record.scalingFactor ?? 1))
+        try Self.write(parameters.tensors(), to: vaeWeightsPath, dtype: .f32)
+        try record.save(recordPath)
+    }
+
+    // MARK: Stage (b): text encoder + UNet + adapter
+
+    struct JointModel {
+        let text: Trainable.CLIPTextModel
+        let unet: Trainable.UNet2DConditionModel
+        let adapter: Trainable.TrajectoryAdapter
+        let parts: [(prefix: String, parameters: Parameters)]
+
+        var trainable: [(key: String, variable: Variable)] {
+            parts.flatMap { part in part.parameters.trainable.map { (part.prefix + "/" + $0.key, $0.variable) } }
+        }
+    }
+
+    func makeJoint(tokenizerSize: Int) throws -> JointModel {
+        let r = recipe
+        let (tp, up, ap) = (Parameters(), Parameters(), Parameters())
+        let text = try Trainable.CLIPTextModel(ParameterScope(.initialize(seed: r.seed &+ 10), into: tp),
+                                               config: DefaultModelRecipe.decode(CLIPTextConfig.self, r.textConfig(vocabularySize: tokenizerSize)))
+        let unet = try Trainable.UNet2DConditionModel(ParameterScope(.initialize(seed: r.seed &+ 11), into: up),
+                                                      config: DefaultModelRecipe.decode(UNetConfig.self, r.unetConfig))
+        let initial = Models.TrajectoryAdapter.initialWeights(config: r.adapterConfig, seed: r.seed &+ 12)
+        let adapter = try Trainable.TrajectoryAdapter(ParameterScope(.checkpoint(CheckpointWeights(tensors: initial)), into: ap),
+                                                      config: r.adapterConfig)
+        return JointModel(text: text, unet: unet, adapter: adapter,
+                          parts: [("text_encoder", tp), ("unet", up), ("adapter", ap)])
+    }
+
+    /// Trains text encoder, UNet and adapter to `recipe.jointSteps` on the frozen VAE's latents.
+    /// `sample` is called after each checkpoint with the step (to render a progress picture).
+    public func trainJoint(sample: ((Int) throws -> Void)? = nil) throws {
+        let r = recipe
+        var record = TrainingRecord.load(recordPath)
+        guard let scale = record.scalingFactor.map(Float.init), FileManager.default.fileExists(atPath: vaeWeightsPath) else {
+            throw TrainingError.noCheckpoint(folder: vaeWeightsPath)
+        }
+        let (vae, _) = try makeVAE(.checkpoint(CheckpointWeights(paths: [vaeWeightsPath])), trainable: false)
+        let tokenizer = try r.vocabulary().makeTokenizer()
+        let model = try makeJoint(tokenizerSize: tokenizer.vocabulary.count)
+        let state = TrainingState(seed: r.seed &+ 2, schedule: .cosine(warmupSteps: 50, totalSteps: r.jointSteps),
+                                  optimizer: .init(learningRate: r.jointLearningRate, weightDecay: 1e-2), maxGradNorm: 1.0)
+        let trainer = Trainer(parameters: model.trainable, state: state)
+        if FileManager.default.fileExists(atPath: jointFolder + "/" + TrainingCheckpoint.stateFileName) {
+            try trainer.resume(from: jointFolder)
+            log("stage b (text encoder + UNet + adapter): resuming at step \(trainer.state.step)")
+        }
+        log("stage b: \(trainer.parameters.reduce(0) { $0 + $1.variable.value.count }) parameters, \(r.jointSteps) steps of \(r.clipsPerStep)×\(r.clipFrames) frames")
+        let f = r.clipFrames
+        var window: [Float] = []
+        var clock = Date()
+        while trainer.state.step < r.jointSteps {
+            let loss = trainer.step { rng in
+                // 1. Clips and captions (10% empty).
+                var frames: [Tensor] = [], ids: [[Int]] = []
+                for _ in 0..<r.clipsPerStep {
+                    let (clip, scene) = Self.clip(sceneSeed: rng.next(), frames: f, size: r.imageSize, start: Int(rng.next() % UInt64(17 - f)))
+                    frames.append(clip)
+                    ids.append(tokenizer.encode(rng.uniform() < r.captionDropout ? "" : scene.caption).ids)
+                }
+                // 2. Latents x₀ [B·F, 4, 16, 16] from the frozen VAE (posterior mean × scaling factor).
+                let x0 = GradMode.withoutGradients { vae.encode(Variable(Tensor.concat(frames, axis: 0))).mean.value * scale }
+                // 3. Prompts → context [B, 77, 64], repeated per frame → [B·F, 77, 64].
+                let text = model.text(ids)
+                let context = Variable.concat((0..<r.clipsPerStep).flatMap { b in
+                    Array(repeating: text.slice(axis: 0, b..<(b + 1)), count: f)
+                }, axis: 0)
+                // 4. One timestep per clip; x_t on the contextualized trajectory.
+                let timesteps = (0..<r.clipsPerStep).map { _ in Int(rng.next() % 1000) }
+                let noise = rng.normal(x0.shape)
+                var noisy: [Variable] = []
+                for (b, t) in timesteps.enumerated() {
+                    let range = (b * f)..<((b + 1) * f)
+                    let a = DefaultModelRecipe.alphasCumprod[t]
+                    let clean = Variable(x0.slice(axis: 0, range))
+                    let shift = model.adapter(clean, context: context.slice(axis: 0, range), timestep: Float(t), frameCount: f)
+                    let k = r.adapterConfig.shift.k(alphaCumprod: a)
+                    noisy.append(clean * a.squareRoot() + shift * k + Variable(noise.slice(axis: 0, range)) * (1 - a).squareRoot())
+                }
+                // 5. ε-prediction with the video UNet (sparse-causal attention across the clip's frames).
+                let prediction = model.unet(Variable.concat(noisy, axis: 0),
+                                            timesteps: timesteps.flatMap { Array(repeating: Float($0), count: f) },
+                                            context: context, frames: .frames(count: f, sources: .sparseCausal))
+                return Variable.mseLoss(prediction, Variable(noise))
+            }
+            window.append(loss)
+            let step = trainer.state.step
+            if step % logEvery == 0 || step == r.jointSteps {
+                let seconds = Date().timeIntervalSince(clock)
+                record.joint.add(seconds: seconds, steps: window.count)
+                let mean = window.reduce(0, +) / Float(window.count)
+                record.joint.curve.append(.init(step: step, loss: Double(mean), extra: nil))
+                log(String(format: "joint step %d/%d  loss %.5f  lr %.2e  %.2f s/step", step, r.jointSteps, mean,
+                           trainer.state.learningRate, seconds / Double(window.count)))
+                window.removeAll()
+                clock = Date()
+            }
+            if step % r.checkpointEvery == 0 || step == r.jointSteps {
+                try trainer.save(to: jointFolder)
+                try record.save(recordPath)
+                try Self.write(model.parts, to: workFolder + "/joint-latest")
+                try sample?(step)
+            }
+        }
+    }
+
+    // MARK: Export
+
+    /// Writes the diffusers folder: configs, tokenizer, fp16 weights of every component, `MODEL_CARD.md`.
+    public func export(to folder: String) throws {
+        let r = recipe
+        var record = TrainingRecord.load(recordPath)
+        guard let scale = record.scalingFactor else { throw TrainingError.noCheckpoint(folder: vaeWeightsPath) }
+        let fm = FileManager.default
+        let vocabulary = try r.vocabulary()
+        let tokenizer = try vocabulary.makeTokenizer()
+        let staging = folder + ".partial"
+        try? fm.removeItem(atPath: staging)
+        for c in ["scheduler", "tokenizer", "text_encoder", "vae", "unet", "adapter"] {
+            try fm.createDirectory(atPath: staging + "/" + c, withIntermediateDirectories: true)
+        }
+        try vocabulary.write(to: staging + "/tokenizer")
+        var textConfig = r.textConfig(vocabularySize: tokenizer.vocabulary.count)
+        textConfig["bos_token_id"] = tokenizer.bosID
+        textConfig["eos_token_id"] = tokenizer.eosID
+        textConfig["pad_token_id"] = tokenizer.padID
+        try Self.writeJSON(textConfig, to: staging + "/text_encoder/config.json")
+        try Self.writeJSON(r.vaeConfig(scalingFactor: Float(scale)), to: staging + "/vae/config.json")
+        try Self.writeJSON(r.unetConfig, to: staging + "/unet/config.json")
+        try Self.writeJSON(DefaultModelRecipe.schedulerConfig, to: staging + "/scheduler/scheduler_config.json")
+        try JSONEncoder.sorted.encode(r.adapterConfig).write(to: URL(fileURLWithPath: staging + "/adapter/config.json"))
+        try Self.writeJSON(["_class_name": "StableDiffusionPipeline", "_ctxedit_recipe": "DefaultModelRecipe",
+                            "scheduler": ["diffusers", "DDIMScheduler"], "text_encoder": ["transformers", "CLIPTextModel"],
+                            "tokenizer": ["transformers", "CLIPTokenizer"], "unet": ["diffusers", "UNet2DConditionModel"],
+                            "vae": ["diffusers", "AutoencoderKL"], "adapter": ["ctxedit", "TrajectoryAdapter"]],
+                           to: staging + "/model_index.json")
+        // Weights: the VAE from stage (a), the rest from stage (b)'s latest checkpoint.
+        let vae = try SafeTensorsFile(path: vaeWeightsPath)
+        var vaeTensors: [String: Tensor] = [:]
+        for name in vae.names { vaeTensors[name] = Tensor(shape: try vae.entry(name).shape, scalars: try vae.floats(name)) }
+        try Self.write(vaeTensors, to: staging + "/vae/diffusion_pytorch_model.fp16.safetensors", dtype: .f16)
+        for (component, stem) in [("text_encoder", "model"), ("unet", "diffusion_pytorch_model"), ("adapter", "diffusion_pytorch_model")] {
+            let file = try SafeTensorsFile(path: workFolder + "/joint-latest/\(component).safetensors")
+            var tensors: [String: Tensor] = [:]
+            for name in file.names { tensors[name] = Tensor(shape: try file.entry(name).shape, scalars: try file.floats(name)) }
+            try Self.write(tensors, to: staging + "/\(component)/\(stem).fp16.safetensors", dtype: .f16)
+        }
+        record.exportedAt = ISO8601DateFormatter().string(from: Date())
+        try ModelCard.write(recipe: r, record: record, to: staging + "/MODEL_CARD.md")
+        try? fm.removeItem(atPath: folder)
+        try fm.moveItem(atPath: staging, toPath: folder)
+        log("wrote \(folder)")
+    }
+
+    // MARK: Files
+
+    static func write(_ tensors: [String: Tensor], to path: String, dtype: DType) throws {
+        var writer = SafeTensorsWriter(path: path)
+        for key in tensors.keys.sorted() {
+            let t = tensors[key]!
+            try writer.add(key, shape: t.shape, values: t.scalars, dtype: dtype)
+        }
+        try writer.write()
+    }
+
+    /// Each part's current parameters as `folder/<prefix>.safetensors` (f32, checkpoint keys).
+    static func write(_ parts: [(prefix: String, parameters: Parameters)], to folder: String) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for part in parts { try write(part.parameters.tensors(), to: folder + "/\(part.prefix).safetensors", dtype: .f32) }
+    }
+
+    static func writeJSON(_ object: [String: Any], to path: String) throws {
+        try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            .write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return e
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Scenes
+
+/// `MODEL_CARD.md` of a default-model folder: settings, data recipe, seed, losses and wall time from the record.
+enum ModelCard {
+    static func write(recipe r: DefaultModelRecipe, record: TrainingRecord, to path: String) throws {
+        func loss(_ stage: TrainingRecord.Stage) -> String { stage.finalLoss().map { String(format: "%.4f", $0) } ?? "n/a" }
+        func curve(_ stage: TrainingRecord.Stage) -> String {
+            let points = stage.curve
+            guard !points.isEmpty else { return "(none)" }
+            let every = max(1, points.count / 12)
+            return points.enumerated().filter { $0.offset % every == 0 || $0.offset == points.count - 1 }
+                .map { String(format: "%d: %.4f", $0.element.step, $0.element.loss) }.joined(separator: ", ")
+        }
+        let total = record.vae.wallSeconds + record.joint.wallSeconds
+        let text = """
+        # ctxedit default model
+
+        A small Stable-Diffusion-architecture model (VAE, CLIP text encoder, UNet with cross-frame attention, ContextDiff
+        trajectory adapter) trained from scratch by ctxedit's own training code (`ctxedit train-default`, `make model`,
+        recipe: `Sources/ModelRecipes/DefaultModelRecipe.swift`) on clips rendered by `Sources/Scenes`. It knows only
+        that world: \(Scene.captionVocabulary.count) caption words — shapes, colours, sizes, plain/gradient/striped/checkered/dotted
+        backgrounds, motion words. It is a demonstration model, not a general image model.
+
+        ## Components
+        | component | settings |
+        | --- | --- |
+        | frames | \(r.imageSize)x\(r.imageSize) RGB, training clips of \(r.clipFrames) consecutive frames of 16-frame scenes |
+        | VAE | block_out [32, 64, 64], 1 layer per block, 8 groups, 4 latent channels (16x16x4 latents), scaling_factor \(String(format: "%.5f", record.scalingFactor ?? 0)) |
+        | text encoder | CLIP, hidden 64, 2 layers, 4 heads, MLP 128, 77 positions; tokenizer: one BPE token per caption word (CLIP file format) |
+        | UNet | block_out [32, 64], cross-attention in every block, 1 layer per block, 4 heads, cross_attention_dim 64 |
+        | adapter | ContextDiff r_φ, dim 64, 2 layers, 4 heads, patch 2, quadratic k_t = √ᾱ_t(1 − √ᾱ_t) |
+        | scheduler | DDIM, scaled_linear β 0.00085–0.012, 1000 steps, steps_offset 1 (Stable Diffusion 1.5's) |
+
+        Weights are fp16 safetensors in the diffusers layout.
+
+        ## Training
+        Seed \(r.seed) (parameters: seed, seed+10/11/12; stage streams: seed+1, seed+2). Each step draws fresh scenes
+        from `SceneSampler(seed:)` with 64-bit seeds from the step's random stream; `ctxedit eval` uses small seeds
+        (1 000 000 + i) that this stream does not produce in practice.
+
+        | stage | what trains | steps | batch | lr (AdamW, cosine) | final loss | s/step | wall |
+        | --- | --- | --- | --- | --- | --- | --- | --- |
+        | a | VAE: MSE + \(r.klWeight)·KL | \(r.vaeSteps) | \(r.vaeBatch) frames | \(r.vaeLearningRate) | MSE \(loss(record.vae)) | \(String(format: "%.2f", record.vae.secondsPerStep)) | \(String(format: "%.0f", record.vae.wallSeconds)) s |
+        | b | text encoder + UNet + adapter: ‖ε_θ(x_t, c, t) − ε‖², x_t = √ᾱ_t·x₀ + k_t·r_φ(x₀, c, t, neighbours) + √(1−ᾱ_t)·ε | \(r.jointSteps) | \(r.clipsPerStep) clips × \(r.clipFrames) frames | \(r.jointLearningRate) | \(loss(record.joint)) | \(String(format: "%.2f", record.joint.secondsPerStep)) | \(String(format: "%.0f", record.joint.wallSeconds)) s |
+
+        Caption dropout \(Int(r.captionDropout * 100))% (empty caption, for classifier-free guidance); gradient clipping 1.0;
+        the UNet uses sparse-causal cross-frame attention over each clip. Total training wall time \(String(format: "%.0f", total)) s
+        (\(String(format: "%.1f", total / 60)) min) on 2 shared CPU cores.
+
+        Loss curves (step: loss):
+        - VAE MSE: \(curve(record.vae))
+        - joint ε-loss: \(curve(record.joint))
+
+        Exported \(record.exportedAt ?? "n/a").
+        """
+        try (text + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// What a default-model training run measured, kept beside its checkpoints (`record.json`) so a resumed run adds
+/// to it and `MODEL_CARD.md` can report it: loss curves, wall time and steps per stage, the VAE scaling factor.
+public struct TrainingRecord: Codable, Sendable {
+    public struct Point: Codable, Sendable {
+        public var step: Int
+        /// Mean loss over the logging window (the VAE's reconstruction MSE in stage a).
+        public var loss: Double
+        /// Stage a: the window's mean KL per latent element.
+        public var extra: Double?
+    }
+
+    public struct Stage: Codable, Sendable {
+        public var wallSeconds = 0.0
+        public var timedSteps = 0
+        public var curve: [Point] = []
+
+        public mutating func add(seconds: Double, steps: Int) {
+            wallSeconds += seconds
+            timedSteps += steps
+        }
+
+        public var secondsPerStep: Double { timedSteps > 0 ? wallSeconds / Double(timedSteps) : 0 }
+
+        /// Mean of the last `points` logged losses.
+        public func finalLoss(points: Int = 5) -> Double? {
+            let tail = curve.suffix(points)
+            return tail.isEmpty ? nil : tail.map(\.loss).reduce(0, +) / Double(tail.count)
+        }
+    }
+
+    public var vae = Stage()
+    public var joint = Stage()
+    public var scalingFactor: Double?
+    public var exportedAt: String?
+
+    public init() {}
+
+    public static func load(_ path: String) -> TrainingRecord {
+        guard let data = FileManager.default.contents(atPath: path),
+              let record = try? JSONDecoder().decode(TrainingRecord.self, from: data) else { return TrainingRecord() }
+        return record
+    }
+
+    public func save(_ path: String) throws {
+        try JSONEncoder.sorted.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}
