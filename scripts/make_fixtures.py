@@ -535,10 +535,13 @@ def make_vae(out: Path, seed: int) -> None:
     for handle in handles:
         handle.remove()
 
+    # A seeded posterior sample, as pipelines draw it: latent_dist.sample(generator) with a CPU generator.
+    latent_sample = posterior.sample(generator=torch.Generator().manual_seed(7))
     tensors = {
         "image": image,
         "latent_mean": posterior.mean,
         "latent_logvar": posterior.logvar,
+        "latent_sample_seed7": latent_sample,
         "latent": latent,
         "decoded": decoded,
     }

@@ -72,6 +72,16 @@ public final class StableDiffusion: @unchecked Sendable {
         return Tensor.concat(parts, axis: 0)
     }
 
+    /// A seeded posterior sample of the frames' latents, × scaling factor: [F, C, H/8, W/8]. The noise is torch's
+    /// CPU randn for `seed`, so this equals diffusers' `vae.encode(x).latent_dist.sample(generator) * scaling_factor`.
+    public func sampleLatents(_ frames: FrameBatch, seed: UInt64) -> Tensor {
+        let images = Tensor(shape: [frames.frameCount, 3, frames.height, frames.width], scalars: frames.values)
+        let (mean, logvar) = vae.encode(images)
+        var rng = TorchRandom(seed: seed)
+        let noise = Tensor(shape: mean.shape, scalars: rng.normal(count: mean.count))
+        return AutoencoderKL.sample(mean: mean, logvar: logvar, noise: noise) * vae.config.scalingFactor
+    }
+
     /// Scaled latents [F, C, h, w] → frames in [-1, 1], `chunk` frames at a time; `each(done, total)` after every chunk.
     public func decodeLatents(_ latents: Tensor, frameRate: Double, chunk: Int = 2) -> FrameBatch {
         decodeLatents(latents, frameRate: frameRate, chunk: chunk) { _, _ in }

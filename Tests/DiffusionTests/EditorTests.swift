@@ -1,4 +1,5 @@
 import Foundation
+import MediaIO
 import SafeTensors
 import Testing
 @testable import Diffusion
@@ -233,5 +234,19 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
         #expect(throws: EditError.self) { _ = try editor.generate(prompt: "x", width: 18, height: 16, seed: 0, settings: settings) }
         settings.useAdapter = false
         #expect(throws: Never.self) { _ = try editor.edit(clip, sourcePrompt: "", prompts: ["x"], settings: settings) }
+    }
+}
+
+@Suite struct PosteriorSampleTests {
+    /// `sampleLatents(seed:)` equals diffusers' `vae.encode(x).latent_dist.sample(torch.Generator().manual_seed(7))`
+    /// (times the scaling factor): the same posterior and torch's randn stream.
+    @Test func seededSampleMatchesDiffusers() throws {
+        let model = try tinyModel()
+        let f = try SafeTensorsFile(path: fixtures + "/vae/io.safetensors")
+        let image = try f.floats("image"), expected = try f.floats("latent_sample_seed7")
+        let frames = FrameBatch(frameCount: 1, width: 32, height: 32, frameRate: 1, values: image)
+        let sample = model.sampleLatents(frames, seed: 7) * (1 / model.vae.config.scalingFactor)
+        let err = zip(sample.scalars, expected).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+        #expect(err <= 1e-4, "max-abs \(err)")
     }
 }

@@ -46,3 +46,4 @@ import Testing
         expectClose(out, try fixture(io, "output"), tolerance: 1e-4, "UNet output")
     }
 }
+

@@ -1,3 +1,4 @@
+import Foundation
 import Tensors
 
 /// diffusers' `AutoencoderKL`: images [N, 3, H, W] in [-1, 1] ↔ latents [N, L, H/2^(B−1), W/2^(B−1)].
@@ -24,6 +25,13 @@ public struct AutoencoderKL {
         let moments = quantConv(encoder(images))
         let halves = moments.chunked(2, axis: 1)
         return (halves[0], halves[1].map { min(max($0, -30), 20) })
+    }
+
+    /// A sample of the posterior: mean + exp(½·logvar)·noise, with `noise` standard normal of the same shape
+    /// (diffusers' `DiagonalGaussianDistribution.sample`; pass torch-compatible noise, e.g. Diffusion's
+    /// `TorchRandom`, to reproduce `latent_dist.sample(generator)`).
+    public static func sample(mean: Tensor, logvar: Tensor, noise: Tensor) -> Tensor {
+        mean + logvar.map { exp(0.5 * $0) } * noise
     }
 
     /// latents (unscaled): [N, L, h, w] → images [N, 3, H, W]
