@@ -27,11 +27,11 @@ public struct DefaultModelRecipe: Sendable {
     public var vaeBatch = 6
 
     /// Stage (a): VAE steps, learning rate, KL weight (per latent element, against the per-pixel MSE).
-    public var vaeSteps = 300
+    public var vaeSteps = 700
     public var vaeLearningRate = 2e-3
     public var klWeight: Float = 1e-5
     /// Stage (b): text encoder + UNet + adapter steps and learning rate.
-    public var jointSteps = 800
+    public var jointSteps = 1400
     public var jointLearningRate = 1e-3
     /// Share of training captions replaced by the empty caption (classifier-free guidance needs the unconditional
     /// prediction).
