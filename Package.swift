@@ -73,6 +73,6 @@ let package = Package(
         // End-to-end tests run the built `ctxedit` executable (hence the dependency: it is built first).
         .testTarget(name: "BatchTests", dependencies: ["Batch", "MediaIO", "ctxedit"]),
         // Replays Fuzz/regressions/<target>/ through the fuzz entry points.
-        .testTarget(name: "FuzzRegressionTests", dependencies: ["ctxedit-fuzz", "Models", "Diffusion", "SafeTensors", "Batch", "MediaIO"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["ctxedit-fuzz", "Models", "Diffusion", "SafeTensors", "Tensors", "Batch", "MediaIO"]),
     ]
 )

@@ -144,12 +144,21 @@ public struct BatchRunner {
     }
 
     /// Creates `path` and its parents. Failures are a `MediaError.writeFailed` naming the folder with the system's
-    /// reason ("Read-only file system", "File exists" when a file is in the way), not Foundation's NSError dump.
+    /// reason ("Read-only file system", "… is a file, not a folder"), not Foundation's NSError text.
     static func createFolder(_ path: String) throws {
         do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-            let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-            let reason = posix.flatMap { $0.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32($0.code))) : nil }
-                ?? error.localizedDescription
+            // Foundation's error often lacks the cause (NSCocoaErrorDomain 512): find it component by component.
+            var reason = error.localizedDescription
+            var prefix = path.hasPrefix("/") ? "" : "."
+            for part in path.split(separator: "/") {
+                prefix += "/" + part
+                var isDir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: prefix, isDirectory: &isDir) {
+                    if !isDir.boolValue { reason = "\(prefix) is a file, not a folder"; break }
+                } else if mkdir(prefix, 0o777) != 0 {
+                    reason = String(cString: strerror(errno)); break
+                }
+            }
             throw MediaError.writeFailed(path: path, reason: reason)
         }
     }

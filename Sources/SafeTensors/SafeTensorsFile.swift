@@ -100,6 +100,9 @@ public final class SafeTensorsFile: @unchecked Sendable {
         guard entry.dtype.convertsToFloat else {
             throw SafeTensorsError(.notConvertible(entry.dtype), file: path, tensor: name)
         }
+        // Swift 6.3's Array(unsafeUninitializedCapacity: 0) writes the count of the shared empty-array storage,
+        // a (benign) data race ThreadSanitizer reports when two threads do it; an empty tensor needs no buffer.
+        guard n > 0 else { return [] }
         return [Float](unsafeUninitializedCapacity: n) { out, initialized in
             switch entry.dtype {
             case .f16: HalfFloat.decodeF16(bytes, into: out)

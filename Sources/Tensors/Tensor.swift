@@ -22,6 +22,13 @@ public struct Tensor: Sendable {
     public init(shape: [Int], uninitialized fill: (UnsafeMutableBufferPointer<Float>) -> Void) {
         let n = shape.reduce(1, *)
         self.shape = shape
+        // No buffer for n = 0: Array(unsafeUninitializedCapacity: 0) writes the count of the shared empty-array
+        // storage, a (benign) data race ThreadSanitizer reports when threads do it at once.
+        guard n > 0 else {
+            self.scalars = []
+            fill(UnsafeMutableBufferPointer(start: nil, count: 0))
+            return
+        }
         self.scalars = [Float](unsafeUninitializedCapacity: n) { buffer, count in
             fill(buffer)
             count = n

@@ -5,8 +5,9 @@ import Testing
 /// Every input under `Fuzz/regressions/<target>/` (minimized crashes and unclean errors found by fuzzing, each
 /// fixed since) and the seed corpus under `Fuzz/corpus/<target>/` goes through the fuzz target's entry point again:
 /// it must not crash (a crash kills this process, failing the run) and must end accepted or refused with a clean,
-/// typed error that names the file.
-@Suite struct FuzzRegressionTests {
+/// typed error that names the file. Serialized: the targets write their input to fixed names in one scratch
+/// folder per process and keep loaded fixtures in statics, as libFuzzer runs them (one input at a time).
+@Suite(.serialized) struct FuzzRegressionTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 

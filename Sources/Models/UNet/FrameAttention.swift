@@ -23,7 +23,9 @@ public enum FrameAttention: Sendable, Equatable {
         switch sources {
         case .sparseCausal: return f == 0 ? [0] : (f - 1 == 0 ? [0] : [0, f - 1])
         case .all: return Array(0..<count)
-        case .window(let r): return Array(max(0, f - r)...min(count - 1, f + r))
+        case .window(let radius):
+            let r = min(max(radius, 0), count)  // any radius ≥ count reads every frame; f ± r cannot overflow
+            return Array(max(0, f - r)...min(count - 1, f + r))
         }
     }
 
