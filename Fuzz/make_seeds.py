@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Builds the seed corpora in Fuzz/corpus/<target>/ from the project's fixtures and samples (stdlib + the ffmpeg
-command line). Run from the project root: python3 Fuzz/make_seeds.py. Deterministic; keeps the corpora small
+command line). Run from the project root: python3 Fuzz/make_seeds.py. Deterministic apart from the
+encoders' own run-to-run differences (FFV1, VP9); keeps the corpora small
 (a few hundred KB in all). Shared media (/work/shared/media) is never copied: video seeds are the bundled
 Samples/ clips, re-encoded small in other containers and mutated (truncated, bit-flipped, misnamed)."""
 import json
@@ -79,6 +80,8 @@ def seeds_config():
         ("pipelines/sd2-tiny/text_encoder/config.json", "text-encoder-gelu.json"),
         ("pipelines/sd1-tiny/scheduler/scheduler_config.json", "scheduler-sd1.json"),
         ("pipelines/sd2-tiny/scheduler/scheduler_config.json", "scheduler-sd2.json"),
+        ("pipelines/sd1-tiny/tokenizer/tokenizer_config.json", "tokenizer-config-sd1.json"),
+        ("pipelines/sd2-tiny/tokenizer/tokenizer_config.json", "tokenizer-config-sd2.json"),
     ]:
         out("config", name, read(os.path.join(FIX, rel)))
     out("config", "adapter.json", json.dumps({"latent_channels": 4, "patch_size": 2, "dim": 16, "layers": 1, "heads": 2,

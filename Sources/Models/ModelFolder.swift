@@ -41,7 +41,23 @@ public struct ModelFolder: Sendable {
         throw ModelError.missingFile(path: dir + "/\(stem).safetensors", hint: "The \(component) weights are missing.")
     }
 
-    public func loadTokenizer() throws -> CLIPTokenizer { try CLIPTokenizer(folder: component("tokenizer")) }
+    /// The tokenizer, checked against the text encoder it feeds (when `text_encoder/config.json` reads): every id
+    /// below its `vocab_size` and at most `max_position_embeddings` tokens, else encoding a prompt would index past
+    /// the embedding tables.
+    public func loadTokenizer() throws -> CLIPTokenizer {
+        let tokenizer = try CLIPTokenizer(folder: component("tokenizer"))
+        let encoderConfig = component("text_encoder") + "/config.json"
+        guard let config = try? loadConfig(CLIPTextConfig.self, from: encoderConfig) else { return tokenizer }
+        if let largest = tokenizer.vocabulary.values.max(), largest >= config.vocabSize || tokenizer.vocabulary.values.contains(where: { $0 < 0 }) {
+            throw ModelError.badConfig(path: component("tokenizer") + "/vocab.json",
+                reason: "token ids run to \(largest) but the text encoder has vocab_size \(config.vocabSize) (\(encoderConfig)); use the tokenizer that came with these weights")
+        }
+        guard tokenizer.maxLength <= config.maxPositionEmbeddings else {
+            throw ModelError.badConfig(path: component("tokenizer") + "/tokenizer_config.json",
+                reason: "model_max_length \(tokenizer.maxLength) is longer than the text encoder's max_position_embeddings \(config.maxPositionEmbeddings) (\(encoderConfig)); set it to \(config.maxPositionEmbeddings)")
+        }
+        return tokenizer
+    }
 
     public func loadTextEncoder() throws -> CLIPTextModel {
         let config = try loadConfig(CLIPTextConfig.self, from: component("text_encoder") + "/config.json")

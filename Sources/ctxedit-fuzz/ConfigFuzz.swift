@@ -30,6 +30,7 @@ enum ConfigFuzz {
         try attempt("text_encoder") { try textEncoder(try decode(CLIPTextConfig.self, path), context) }
         try attempt("scheduler") { try scheduler(try decode(SchedulerConfig.self, path)) }
         try attempt("adapter") { try adapter(try decode(AdapterConfig.self, path)) }
+        try attempt("tokenizer_config") { try tokenizerSettings(data, context) }
         if errors.count == found.count, let first = errors.first { throw first }  // nothing accepted
         return found.joined(separator: "; ")
     }
@@ -92,6 +93,33 @@ enum ConfigFuzz {
         let out = model([ids])
         try require(out.shape == [1, length, c.hiddenSize], "text encoder output \(out.shape)")
         return "built and ran"
+    }
+
+    nonisolated(unsafe) static var tinyTextEncoder: CLIPTextModel?
+
+    /// The bytes as `tokenizer/tokenizer_config.json` of a copy of the tiny model's tokenizer: loaded through
+    /// `ModelFolder.loadTokenizer` (which checks it against `text_encoder/config.json`), then a prompt is encoded and
+    /// run through the tiny text encoder, as `StableDiffusion.encodePrompt` does.
+    static func tokenizerSettings(_ data: Data, _ context: FuzzContext) throws -> String? {
+        let model = context.scratch + "/model"
+        if !FileManager.default.fileExists(atPath: model + "/text_encoder/config.json") {
+            let source = context.fixture("pipelines/sd1-tiny")
+            for file in ["tokenizer/vocab.json", "tokenizer/merges.txt", "text_encoder/config.json"] {
+                _ = context.write(try Data(contentsOf: URL(fileURLWithPath: source + "/" + file)), to: "model/" + file)
+            }
+        }
+        _ = context.write(data, to: "model/tokenizer/tokenizer_config.json")
+        let tokenizer = try ModelFolder(path: model).loadTokenizer()
+        if tinyTextEncoder == nil {
+            let config = try loadConfig(CLIPTextConfig.self, from: model + "/text_encoder/config.json")
+            tinyTextEncoder = try build(context, "text_encoder/model.safetensors", ignorable: CLIPTextModel.bufferKeys) {
+                try CLIPTextModel($0, config: config)
+            }
+        }
+        let ids = tokenizer.encode("a red circle on a blue background <|endoftext|>!").ids
+        let out = tinyTextEncoder!([ids])
+        try require(out.shape == [1, tokenizer.maxLength, tinyTextEncoder!.config.hiddenSize], "text encoder output \(out.shape)")
+        return "tokenizer settings used (\(tokenizer.maxLength) tokens)"
     }
 
     static func scheduler(_ c: SchedulerConfig) throws -> String? {

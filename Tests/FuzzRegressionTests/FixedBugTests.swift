@@ -183,3 +183,32 @@ extension FixedBugTests {
         #expect(FrameAttention.sourceFrames(3, count: 8, sources: .window(radius: 1)) == [2, 3, 4])
     }
 }
+
+extension FixedBugTests {
+    /// Found by running fuzzed configs through `ctxedit generate`: a tokenizer whose `model_max_length` (100) exceeds
+    /// the text encoder's `max_position_embeddings` (77), or whose ids exceed its `vocab_size`, loaded, then encoding
+    /// the prompt stopped on a tensor precondition (or indexed past the token embedding). Refused on load now.
+    @Test func tokenizerMustFitTheTextEncoder() throws {
+        let folder = NSTemporaryDirectory() + "ctxedit-fuzzreg-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: Self.fixtures + "/pipelines/sd1-tiny", toPath: folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(throws: Never.self) { _ = try ModelFolder(path: folder).loadTokenizer() }
+
+        let settings = folder + "/tokenizer/tokenizer_config.json"
+        let original = try Data(contentsOf: URL(fileURLWithPath: settings))
+        var json = try JSONSerialization.jsonObject(with: original) as? [String: Any] ?? [:]
+        json["model_max_length"] = 100
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: settings))
+        let long = #expect(throws: ModelError.self) { try ModelFolder(path: folder).loadTokenizer() }
+        #expect(long?.description.contains("max_position_embeddings 77") == true, "\(String(describing: long))")
+        #expect(throws: ModelError.self) { try StableDiffusion.load(folder) }
+        try original.write(to: URL(fileURLWithPath: settings))
+
+        let encoder = folder + "/text_encoder/config.json"
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: encoder))) as? [String: Any] ?? [:]
+        config["vocab_size"] = 100
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: encoder))
+        let ids = #expect(throws: ModelError.self) { try ModelFolder(path: folder).loadTokenizer() }
+        #expect(ids?.description.contains("vocab_size 100") == true, "\(String(describing: ids))")
+    }
+}
