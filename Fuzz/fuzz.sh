@@ -50,13 +50,15 @@ for t in "${TARGETS[@]}"; do
     dict=(); [ -f "Fuzz/dict/$t.dict" ] && dict=(-dict="Fuzz/dict/$t.dict")
     fork=(); [ "$JOBS" -gt 1 ] && fork=(-fork="$JOBS" -ignore_crashes=1)
     log="$SCRATCH/$t.log"
+    # The target's scratch files go here (libFuzzer ends with _Exit, so the harness cannot remove them itself).
+    tmp="$SCRATCH/tmp/$t"; rm -rf "$tmp"; mkdir -p "$tmp"
     before=$(ls "$artifacts" | wc -l)
     echo "== $t: ${SECONDS_EACH}s"
     start=$(date +%s)
     set +e
     # detect_leaks=0: the Swift runtime's metadata caches look like leaks at exit. SWIFT_BACKTRACE=enable=no: the
     # Swift backtracer reads memory ASan flags, hiding the real trap; libFuzzer prints the stack instead.
-    SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}" CTXEDIT_FUZZ_TARGET="$t" "$BIN" "$corpus" "Fuzz/corpus/$t" "${dict[@]}" "${fork[@]}" \
+    TMPDIR="$PWD/$tmp" SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}" CTXEDIT_FUZZ_TARGET="$t" "$BIN" "$corpus" "Fuzz/corpus/$t" "${dict[@]}" "${fork[@]}" \
         -max_total_time="$SECONDS_EACH" -max_len="$(max_len "$t")" -timeout=20 -rss_limit_mb=3072 \
         -artifact_prefix="$artifacts/" -print_final_stats=1 ${FUZZ_ARGS:-} > "$log" 2>&1
     rc=$?
