@@ -95,7 +95,7 @@ public struct TrajectoryAdapter {
 
     /// Fixed 2-D sinusoidal positions [rows·cols, D]: the first half of the channels encode the row, the second
     /// the column (each as [sin, cos] of `dim/4` frequencies, as MAE's 2-D sin-cos embedding).
-    static func positionEmbedding(rows: Int, cols: Int, dim: Int) -> Tensor {
+    public static func positionEmbedding(rows: Int, cols: Int, dim: Int) -> Tensor {
         let quarter = dim / 4
         var out = Tensor(shape: [rows * cols, dim])
         for r in 0..<rows { for col in 0..<cols {

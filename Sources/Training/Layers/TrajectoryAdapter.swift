@@ -38,7 +38,7 @@ extension Trainable {
             // 1. Frame tokens [N, tokens, D].
             let features = timestepEmbedding([timestep], dim: d, flipSinToCos: true, downscaleFreqShift: 0)
             let temb = timeLinear2(timeLinear1(Variable(features)).silu())
-            let position = Variable(Self.positionEmbedding(rows: gh, cols: gw, dim: d).reshaped([tokens * d]))
+            let position = Variable(Models.TrajectoryAdapter.positionEmbedding(rows: gh, cols: gw, dim: d).reshaped([tokens * d]))
             let patches = x0.reshaped([n, c, gh, p, gw, p]).permuted([0, 2, 4, 1, 3, 5]).reshaped([n, tokens, c * p * p])
             let embedded = patchEmbed(patches).reshaped([n, tokens * d]).addingRow(position)
                 .reshaped([n * tokens, d]).addingRow(temb.reshaped([d]))
@@ -62,26 +62,6 @@ extension Trainable {
             // 4. Back to latent patches.
             return projOut(normOut(Variable.concat(frames, axis: 0)))
                 .reshaped([n, gh, gw, c, p, p]).permuted([0, 3, 1, 4, 2, 5]).reshaped([n, c, h, w])
-        }
-
-        /// Fixed 2-D sin-cos positions [rows·cols, D] (MAE's): the first half of the channels encodes the row, the
-        /// second the column, each as [sin, cos] of D/4 frequencies ω_i = 10000^(−i/(D/4)). Matches
-        /// `Models.TrajectoryAdapter`'s table.
-        static func positionEmbedding(rows: Int, cols: Int, dim: Int) -> Tensor {
-            let quarter = dim / 4
-            var out = Tensor(shape: [rows * cols, dim])
-            for r in 0..<rows {
-                for col in 0..<cols {
-                    for (offset, pos) in [(0, r), (dim / 2, col)] {
-                        for i in 0..<quarter {
-                            let omega = 1 / pow(10000, Float(i) / Float(max(quarter, 1)))
-                            out.scalars[(r * cols + col) * dim + offset + i] = sin(Float(pos) * omega)
-                            out.scalars[(r * cols + col) * dim + offset + quarter + i] = cos(Float(pos) * omega)
-                        }
-                    }
-                }
-            }
-            return out
         }
     }
 
