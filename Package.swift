@@ -37,13 +37,15 @@ let package = Package(
         ),
         // C macros that do not import into Swift (AVERROR(EAGAIN), AVERROR_EOF, av_err2str, ...).
         .target(name: "CFFmpegShim", dependencies: ["CFFmpeg"]),
+        // Kernels BLAS does not have (fused attention), compiled per x86-64 level and picked at load.
+        .target(name: "CKernels"),
 
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "CFFmpegShim"]),
         .target(name: "Scenes", dependencies: ["MediaIO"]),
         .target(name: "SafeTensors"),
         .target(name: "Models", dependencies: ["Tensors", "SafeTensors"]),
         .target(name: "Diffusion", dependencies: ["MediaIO", "Models", "Tensors", "SafeTensors"]),
-        .target(name: "Tensors", dependencies: ["COpenBLAS"]),
+        .target(name: "Tensors", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "Evaluation", dependencies: ["MediaIO", "Scenes", "Models", "Diffusion"]),
         .target(name: "Training", dependencies: ["Tensors", "Models", "SafeTensors", "COpenBLAS", "Diffusion", "MediaIO"]),
         .target(name: "ModelRecipes", dependencies: ["Training", "Models", "Scenes", "MediaIO", "SafeTensors", "Tensors"]),
@@ -63,7 +65,7 @@ let package = Package(
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "Scenes"]),
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "MediaIO"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CKernels"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Scenes", "MediaIO", "Diffusion", "Batch"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "SafeTensors"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Models", "Tensors", "SafeTensors"]),

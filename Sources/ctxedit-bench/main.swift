@@ -62,7 +62,22 @@ func pytorchReference(quick: Bool, runs: Int, threads: Int, cases: [String]) -> 
     return (json["torch"] as? String ?? "?", results.compactMapValues { $0["ms"] as? Double })
 }
 
+if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
+    print("""
+    usage: ctxedit-bench [--quick] [--runs N] [--threads N] [--cases "name,name"] [--python PATH]
+                         [--conv automatic|im2col|winograd] [--attention fused|unfused] [--default-malloc]
+    Times the model components at Stable Diffusion 1.5 size (random weights) and, when a PyTorch environment
+    exists (.venv-bench, or --python), the same shapes in diffusers on PyTorch, side by side.
+    """)
+    exit(0)
+}
 if !CommandLine.arguments.contains("--default-malloc") { Allocator.keepFreedMemory() }
+if option("--attention") == "unfused" { Attention.fusedByDefault = false }
+switch option("--conv") {
+case "im2col": ConvAlgorithm.automaticChoice = .im2col
+case "winograd": ConvAlgorithm.automaticChoice = .winograd
+default: break
+}
 let quick = CommandLine.arguments.contains("--quick")
 let runs = Int(option("--runs") ?? "") ?? (quick ? 1 : 3)
 let threads = Int(option("--threads") ?? "") ?? ProcessInfo.processInfo.activeProcessorCount

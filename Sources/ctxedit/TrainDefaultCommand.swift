@@ -31,6 +31,15 @@ struct TrainDefaultCommand: ParsableCommand {
     @Option(help: "Stage (b) steps (default: the recipe's).")
     var steps: Int?
 
+    @Option(name: .customLong("vae-learning-rate"), help: "Stage (a) peak learning rate (default: the recipe's).")
+    var vaeLearningRate: Double?
+
+    @Option(name: .customLong("learning-rate"), help: "Stage (b) peak learning rate (default: the recipe's).")
+    var learningRate: Double?
+
+    @Flag(name: .customLong("vae-only"), help: "Stop after stage (a) (to try VAE settings).")
+    var vaeOnly = false
+
     @Option(name: .customLong("checkpoint-every"), help: "Steps between checkpoints.")
     var checkpointEvery: Int?
 
@@ -44,6 +53,8 @@ struct TrainDefaultCommand: ParsableCommand {
         var recipe = DefaultModelRecipe()
         if let vaeSteps { recipe.vaeSteps = vaeSteps }
         if let steps { recipe.jointSteps = steps }
+        if let vaeLearningRate { recipe.vaeLearningRate = vaeLearningRate }
+        if let learningRate { recipe.jointLearningRate = learningRate }
         if let checkpointEvery { recipe.checkpointEvery = max(1, checkpointEvery) }
         if fresh { try? FileManager.default.removeItem(atPath: work) }
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
@@ -53,6 +64,7 @@ struct TrainDefaultCommand: ParsableCommand {
         }
         if !exportOnly {
             try training.trainVAE()
+            if vaeOnly { return }
             try training.trainJoint()
         }
         try training.export(to: out)

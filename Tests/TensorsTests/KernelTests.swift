@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CKernels
 @testable import Tensors
 
 /// Fast kernels against the naive definitions (Reference.swift). Tolerances are absolute, on values of order 1.
@@ -19,6 +20,33 @@ import Testing
         // Tiny im2col budget: one output row per band.
         let banded = x.conv2d(weight: w, bias: b, stride: stride, padding: pad, im2colBudget: 1)
         #expect(maxError(banded, ref, tolerance: 1e-4, label: "conv banded") <= 1e-4)
+    }
+
+    /// Images grouped into one GEMM: 5 images with room for 2 per group (groups of 2, 2, 1), 3x3 and 1x1.
+    @Test(arguments: [(3, 1, 1), (1, 1, 0), (3, 2, 1)])
+    func groupedConvMatchesNaive(_ params: (Int, Int, Int)) {
+        let (k, stride, pad) = params
+        let x = randomTensor([5, 6, 9, 10], seed: 30), w = randomTensor([7, 6, k, k], seed: 31), b = randomTensor([7], seed: 32)
+        let ho = (9 + 2 * pad - k) / stride + 1, wo = (10 + 2 * pad - k) / stride + 1
+        let grouped = x.conv2d(weight: w, bias: b, stride: stride, padding: pad, im2colBudget: 2 * 6 * k * k * ho * wo)
+        #expect(maxError(grouped, Naive.conv2d(x, w, b, stride: stride, padding: pad), tolerance: 1e-4, label: "grouped") <= 1e-4)
+    }
+
+    /// Winograd F(4x4, 3x3) against the naive convolution: sizes that are and are not multiples of the 4x4 tile,
+    /// batch > 1 (tiles of several images in one GEMM), and a budget of one tile per chunk. Errors relative to the
+    /// output scale (~√(9·C)) stay near float rounding: the transforms' constants (up to 8 and 1/24) cost about one
+    /// decimal digit against im2col.
+    @Test(arguments: [(1, 16, 8, 8), (2, 5, 13, 11), (3, 24, 7, 9), (1, 64, 17, 20)])
+    func winogradMatchesNaive(_ dims: (Int, Int, Int, Int)) {
+        let (n, c, h, w) = dims
+        let x = randomTensor([n, c, h, w], seed: 40), wt = randomTensor([7, c, 3, 3], seed: 41), b = randomTensor([7], seed: 42)
+        let ref = Naive.conv2d(x, wt, b, stride: 1, padding: 1)
+        let tolerance: Float = 2e-4 * Float(9 * c).squareRoot()
+        let fast = x.conv2d(weight: wt, bias: b, stride: 1, padding: 1, algorithm: .winograd)
+        #expect(maxError(fast, ref, tolerance: tolerance, label: "winograd") <= tolerance)
+        let chunked = x.conv3x3Winograd(weight: wt, bias: nil, budget: 1)
+        #expect(maxError(chunked, Naive.conv2d(x, wt, nil, stride: 1, padding: 1), tolerance: tolerance,
+                         label: "winograd one tile per chunk") <= tolerance)
     }
 
     @Test func groupNormAtStableDiffusionSize() {
@@ -53,8 +81,38 @@ import Testing
         let q = randomTensor([2, 37, 32], seed: 13), k = randomTensor([2, 23, 32], seed: 14), v = randomTensor([2, 23, 32], seed: 15)
         let ref = Naive.attention(q: q, k: k, v: v, heads: 4)
         for budget in [Attention.scoreBudget, 23 * 5, 1] {
-            let fast = Attention.scaledDotProduct(q: q, k: k, v: v, heads: 4, scoreBudget: budget)
+            let fast = Attention.scaledDotProduct(q: q, k: k, v: v, heads: 4, scoreBudget: budget, fused: false)
             #expect(maxError(fast, ref, tolerance: 1e-5, label: "attention budget \(budget)") <= 1e-5)
+        }
+        let fused = Attention.scaledDotProduct(q: q, k: k, v: v, heads: 4)
+        #expect(maxError(fused, ref, tolerance: 1e-5, label: "fused attention") <= 1e-5)
+    }
+
+    /// The fused kernel at SD's head widths (40, 80, 160; the widest it takes), key counts that are not
+    /// multiples of its 16-key vectors or 256-key blocks, query counts that are not multiples of its 4-row blocks
+    /// or 64-row jobs, and scores large enough (×8) that the running max changes between key blocks.
+    @Test(arguments: [(1, 2, 80, 70), (2, 8, 320, 300), (1, 4, 640, 77), (1, 1, 160, 600), (2, 2, 20, 1)])
+    func fusedAttentionMatchesNaive(_ dims: (Int, Int, Int, Int)) {
+        let (b, heads, width, tk) = dims
+        let tq = 133
+        let q = randomTensor([b, tq, width], seed: 50) * 8, k = randomTensor([b, tk, width], seed: 51)
+        let v = randomTensor([b, tk, width], seed: 52)
+        let ref = Naive.attention(q: q, k: k, v: v, heads: heads)
+        let fused = Attention.scaledDotProduct(q: q, k: k, v: v, heads: heads)
+        #expect(maxError(fused, ref, tolerance: 2e-5, label: "fused \(dims)") <= 2e-5)
+    }
+
+    /// Each compiled copy of the fused kernel (AVX-512, AVX2, 4-wide) that this CPU can run gives the same result.
+    @Test func fusedAttentionAtEveryVectorWidth() {
+        let q = randomTensor([1, 37, 160], seed: 53) * 4, k = randomTensor([1, 300, 160], seed: 54)
+        let v = randomTensor([1, 300, 160], seed: 55)
+        let ref = Naive.attention(q: q, k: k, v: v, heads: 2)
+        let best = ck_attention_use_level(-1)
+        defer { _ = ck_attention_use_level(-1) }
+        for level in 0...best {
+            #expect(ck_attention_use_level(Int32(level)) == Int32(level))
+            let fused = Attention.scaledDotProduct(q: q, k: k, v: v, heads: 2)
+            #expect(maxError(fused, ref, tolerance: 2e-5, label: "fused at level \(level)") <= 2e-5)
         }
     }
 
