@@ -145,6 +145,14 @@ extension Tensor {
                         continue
                     }
                     let srcRow = xp + (ch * h + iy) * w
+                    if stride == 1 {
+                        // ix = ox − padding + kx: zeros, one contiguous run of the input row, zeros.
+                        let lo = min(wo, max(0, padding - kx)), hi = max(lo, min(wo, w + padding - kx))
+                        for ox in 0..<lo { d[ox] = 0 }
+                        if hi > lo { (d + lo).update(from: srcRow + (lo - padding + kx), count: hi - lo) }
+                        for ox in hi..<wo { d[ox] = 0 }
+                        continue
+                    }
                     for ox in 0..<wo {
                         let ix = ox * stride - padding + kx
                         d[ox] = (ix >= 0 && ix < w) ? srcRow[ix] : 0

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Normalisation layers as PyTorch computes them (biased variance, eps inside the square root).
@@ -17,21 +18,14 @@ extension Tensor {
                 parallelChunks(n * groups) { range in
                     for ng in range {
                         let base = ng * groupSize
-                        var sum = 0.0
-                        for i in 0..<groupSize { sum += Double(x[base + i]) }
-                        let mean = sum / Double(groupSize)
-                        var sq = 0.0
-                        for i in 0..<groupSize { let d = Double(x[base + i]) - mean; sq += d * d }
-                        let rstd = Float(1 / (sq / Double(groupSize) + Double(eps)).squareRoot())
-                        let m = Float(mean)
+                        var m: Float = 0, variance: Float = 0
+                        ck_moments(x + base, groupSize, &m, &variance)
+                        let rstd = 1 / (variance + eps).squareRoot()
                         for cc in 0..<perGroup {
                             let ch = (ng % groups) * perGroup + cc
                             let scale = (g?[ch] ?? 1) * rstd, shift = (b?[ch] ?? 0) - m * scale
                             let off = base + cc * inner
-                            for i in 0..<inner {
-                                let y = x[off + i] * scale + shift
-                                dst.base[off + i] = thenSiLU ? y / (1 + exp(-y)) : y
-                            }
+                            ck_affine(x + off, dst.base + off, inner, scale, shift, thenSiLU ? 1 : 0)
                         }
                     }
                 }

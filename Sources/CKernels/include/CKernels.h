@@ -1,4 +1,4 @@
-// Hand-written CPU kernels that BLAS does not provide: fused (flash-style) attention.
+// Hand-written CPU kernels that BLAS does not provide: fused (flash-style) attention, normalisation helpers.
 // Compiled once per vector width (AVX-512, AVX2+FMA, 4-wide baseline) and picked by the CPU at first use.
 #ifndef CKERNELS_H
 #define CKERNELS_H
@@ -22,6 +22,12 @@ void ck_attention_rows(const float *q, long ldq, long rows, const float *packed,
                        float *out, long ldo, float *scratch);
 
 size_t ck_attention_scratch_size(long dh, long rows);
+
+/// Mean and biased variance of x[0..<n] (two passes, partial sums in 16 lanes, totals in double).
+void ck_moments(const float *x, long n, float *mean, float *variance);
+
+/// y[i] = x[i]·scale + shift, then SiLU (v·σ(v)) when `silu` is non-zero. x and y may be the same.
+void ck_affine(const float *x, float *y, long n, float scale, float shift, int silu);
 
 /// Chooses the kernel copy: 2 AVX-512, 1 AVX2 + FMA, 0 baseline; above what the CPU has (or −1): the best it has.
 /// Returns the level in use. For tests; the default is the best the CPU has.

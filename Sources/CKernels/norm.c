@@ -1,0 +1,65 @@
+// Normalisation helpers: the moments of a contiguous run and y = x·scale + shift (optionally SiLU), written as plain
+// loops the compiler vectorises; compiled per x86-64 level (target_clones: no vector types cross the signatures).
+#include "CKernels.h"
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__clang__)
+#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define CLONES
+#endif
+
+#define LANES 16
+
+CLONES
+void ck_moments(const float *x, long n, float *mean, float *variance) {
+    float part[LANES] = {0};
+    long full = n / LANES * LANES;
+    for (long i = 0; i < full; i += LANES)
+        for (int j = 0; j < LANES; j++) part[j] += x[i + j];
+    double sum = 0;
+    for (int j = 0; j < LANES; j++) sum += part[j];
+    for (long i = full; i < n; i++) sum += x[i];
+    float m = (float)(sum / (double)n);
+    float sq[LANES] = {0};
+    for (long i = 0; i < full; i += LANES)
+        for (int j = 0; j < LANES; j++) { float d = x[i + j] - m; sq[j] += d * d; }
+    double total = 0;
+    for (int j = 0; j < LANES; j++) total += sq[j];
+    for (long i = full; i < n; i++) { double d = x[i] - m; total += d * d; }
+    *mean = m;
+    *variance = (float)(total / (double)n);
+}
+
+// e^x by 2^(x·log2 e) = 2^n·2^f with a degree-7 Taylor series for 2^f (relative error < 1e-7 where it matters);
+// branch-free so loops that call it vectorise. Inputs clamped to [−87, 88].
+static inline __attribute__((always_inline)) float fast_exp(float x) {
+    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+    float t = x * 1.44269504088896341f;
+    float r = (t + 12582912.0f) - 12582912.0f;
+    float f = (t - r) * 0.693147180559945309f;
+    float p = 1.0f / 5040;
+    p = p * f + 1.0f / 720;
+    p = p * f + 1.0f / 120;
+    p = p * f + 1.0f / 24;
+    p = p * f + 1.0f / 6;
+    p = p * f + 0.5f;
+    p = p * f + 1.0f;
+    p = p * f + 1.0f;
+    int bits = ((int)r + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof(scale));
+    return p * scale;
+}
+
+CLONES
+void ck_affine(const float *x, float *y, long n, float scale, float shift, int silu) {
+    if (silu) {
+        for (long i = 0; i < n; i++) {
+            float v = x[i] * scale + shift;
+            y[i] = v / (1.0f + fast_exp(-v));
+        }
+    } else {
+        for (long i = 0; i < n; i++) y[i] = x[i] * scale + shift;
+    }
+}
