@@ -22,6 +22,13 @@ import CKernels
         #expect(maxError(banded, ref, tolerance: 1e-4, label: "conv banded") <= 1e-4)
     }
 
+    @Test func winogradWhereItPays() {
+        #expect(Tensor.prefersWinograd(n: 2, c: 320, o: 320, h: 32, w: 32, kh: 3, kw: 3, stride: 1, padding: 1))
+        #expect(!Tensor.prefersWinograd(n: 2, c: 640, o: 640, h: 16, w: 16, kh: 3, kw: 3, stride: 1, padding: 1))
+        #expect(!Tensor.prefersWinograd(n: 2, c: 320, o: 320, h: 64, w: 64, kh: 3, kw: 3, stride: 2, padding: 1))
+        #expect(!Tensor.prefersWinograd(n: 1, c: 3, o: 128, h: 512, w: 512, kh: 3, kw: 3, stride: 1, padding: 1))
+    }
+
     /// Images grouped into one GEMM: 5 images with room for 2 per group (groups of 2, 2, 1), 3x3 and 1x1.
     @Test(arguments: [(3, 1, 1), (1, 1, 0), (3, 2, 1)])
     func groupedConvMatchesNaive(_ params: (Int, Int, Int)) {
@@ -44,7 +51,7 @@ import CKernels
         let tolerance: Float = 2e-4 * Float(9 * c).squareRoot()
         let fast = x.conv2d(weight: wt, bias: b, stride: 1, padding: 1, algorithm: .winograd)
         #expect(maxError(fast, ref, tolerance: tolerance, label: "winograd") <= tolerance)
-        let chunked = x.conv3x3Winograd(weight: wt, bias: nil, budget: 1)
+        let chunked = x.conv3x3Winograd(weight: wt, bias: nil, budget: 1)  // one row of tiles per chunk
         #expect(maxError(chunked, Naive.conv2d(x, wt, nil, stride: 1, padding: 1), tolerance: tolerance,
                          label: "winograd one tile per chunk") <= tolerance)
     }

@@ -29,6 +29,21 @@ void ck_moments(const float *x, long n, float *mean, float *variance);
 /// y[i] = x[i]·scale + shift, then SiLU (v·σ(v)) when `silu` is non-zero. x and y may be the same.
 void ck_affine(const float *x, float *y, long n, float scale, float shift, int silu);
 
+/// Winograd F(4x4, 3x3) filter transform: weight [o, c, 3, 3] → u [36, o, c], u_k = (G·g·Gᵀ)_k.
+void ck_winograd_filters(const float *weight, long o, long c, float *u);
+
+/// Input transform of one row of tiles (tile row `ty`, padding 1) of one channel plane [h, w]: for tile tx, the 36
+/// values (Bᵀ·d·B)_k go to v[k·v_stride + tx]. scratch: ck_winograd_scratch_size(tiles_x) floats.
+void ck_winograd_input_row(const float *plane, long h, long w, long ty, long tiles_x, float *v, long v_stride,
+                           float *scratch);
+
+/// Output transform of one row of tiles of one channel: m[k·m_stride + tx] (36 values per tile) → the 4x4 tiles
+/// Aᵀ·m·A + bias written into rows 4·ty … 4·ty+3 of plane [h, w] (cut at the edge).
+void ck_winograd_output_row(const float *m, long m_stride, long tiles_x, float bias, float *plane, long h, long w,
+                            long ty, float *scratch);
+
+size_t ck_winograd_scratch_size(long tiles_x);
+
 /// Chooses the kernel copy: 2 AVX-512, 1 AVX2 + FMA, 0 baseline; above what the CPU has (or −1): the best it has.
 /// Returns the level in use. For tests; the default is the best the CPU has.
 int ck_attention_use_level(int level);
