@@ -14,28 +14,34 @@ CLONES
 void ck_winograd_filters(const float *weight, long o, long c, float *u) {
     const float q4 = 1.0f / 4, q6 = 1.0f / 6, q12 = 1.0f / 12, q24 = 1.0f / 24;
     long stride = o * c;
-    for (long i = 0; i < o * c; i++) {
-        const float *g = weight + i * 9;
-        float t[6][3];
-        for (int col = 0; col < 3; col++) {  // G·g
-            float g0 = g[col], g1 = g[3 + col], g2 = g[6 + col];
-            t[0][col] = g0 * q4;
-            t[1][col] = -(g0 + g1 + g2) * q6;
-            t[2][col] = -(g0 - g1 + g2) * q6;
-            t[3][col] = g0 * q24 + g1 * q12 + g2 * q6;
-            t[4][col] = g0 * q24 - g1 * q12 + g2 * q6;
-            t[5][col] = g2;
+    // 16 filters at a time into block[k][lane], then 36 contiguous runs of 16 (vector stores, not 36 scattered
+    // scalar stores per filter).
+    float block[36][16];
+    for (long i0 = 0; i0 < o * c; i0 += 16) {
+        long lanes = o * c - i0 < 16 ? o * c - i0 : 16;
+        for (long lane = 0; lane < lanes; lane++) {
+            const float *g = weight + (i0 + lane) * 9;
+            float t[6][3];
+            for (int col = 0; col < 3; col++) {  // G·g
+                float g0 = g[col], g1 = g[3 + col], g2 = g[6 + col];
+                t[0][col] = g0 * q4;
+                t[1][col] = -(g0 + g1 + g2) * q6;
+                t[2][col] = -(g0 - g1 + g2) * q6;
+                t[3][col] = g0 * q24 + g1 * q12 + g2 * q6;
+                t[4][col] = g0 * q24 - g1 * q12 + g2 * q6;
+                t[5][col] = g2;
+            }
+            for (int r = 0; r < 6; r++) {  // (G·g)·Gᵀ
+                float g0 = t[r][0], g1 = t[r][1], g2 = t[r][2];
+                block[r * 6][lane] = g0 * q4;
+                block[r * 6 + 1][lane] = -(g0 + g1 + g2) * q6;
+                block[r * 6 + 2][lane] = -(g0 - g1 + g2) * q6;
+                block[r * 6 + 3][lane] = g0 * q24 + g1 * q12 + g2 * q6;
+                block[r * 6 + 4][lane] = g0 * q24 - g1 * q12 + g2 * q6;
+                block[r * 6 + 5][lane] = g2;
+            }
         }
-        for (int r = 0; r < 6; r++) {  // (G·g)·Gᵀ
-            float g0 = t[r][0], g1 = t[r][1], g2 = t[r][2];
-            float *dst = u + (long)(r * 6) * stride + i;
-            dst[0] = g0 * q4;
-            dst[stride] = -(g0 + g1 + g2) * q6;
-            dst[2 * stride] = -(g0 - g1 + g2) * q6;
-            dst[3 * stride] = g0 * q24 + g1 * q12 + g2 * q6;
-            dst[4 * stride] = g0 * q24 - g1 * q12 + g2 * q6;
-            dst[5 * stride] = g2;
-        }
+        for (int k = 0; k < 36; k++) memcpy(u + k * stride + i0, block[k], (size_t)lanes * sizeof(float));
     }
 }
 
