@@ -63,3 +63,30 @@ void ck_affine(const float *x, float *y, long n, float scale, float shift, int s
         for (long i = 0; i < n; i++) y[i] = x[i] * scale + shift;
     }
 }
+
+CLONES
+void ck_normalize(const float *x, float *y, long n, float mean, float rstd, const float *gamma, const float *beta) {
+    if (gamma && beta) {
+        for (long i = 0; i < n; i++) y[i] = (x[i] - mean) * rstd * gamma[i] + beta[i];
+    } else {
+        for (long i = 0; i < n; i++) y[i] = (x[i] - mean) * rstd * (gamma ? gamma[i] : 1.0f) + (beta ? beta[i] : 0.0f);
+    }
+}
+
+// erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), branch-free.
+static inline __attribute__((always_inline)) float erf_as(float x) {
+    float a = x < 0 ? -x : x;
+    float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
+    float r = 1.0f - p * fast_exp(-a * a);
+    return x < 0 ? -r : r;
+}
+
+CLONES
+void ck_geglu(const float *x, float *y, long rows, long d) {
+    for (long r = 0; r < rows; r++) {
+        const float *h = x + r * 2 * d, *g = h + d;
+        float *o = y + r * d;
+        for (long i = 0; i < d; i++) o[i] = h[i] * 0.5f * g[i] * (1.0f + erf_as(g[i] * 0.70710678118654752f));
+    }
+}

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Elementwise arithmetic and activations. Shapes must match exactly unless a broadcast is named.
@@ -90,12 +91,7 @@ extension Tensor {
             src.withUnsafeBufferPointer { s in
                 let sp = s.baseAddress!
                 parallelChunks(rows, minimumPerChunk: max(1, 4096 / max(d, 1))) { r in
-                    for row in r {
-                        for j in 0..<d {
-                            let h = sp[row * d2 + j], g = sp[row * d2 + d + j]
-                            dst.base[row * d + j] = h * 0.5 * g * (1 + erf(g * 0.70710678118654752))
-                        }
-                    }
+                    ck_geglu(sp + r.lowerBound * d2, dst.base + r.lowerBound * d, r.count, d)
                 }
             }
         }

@@ -45,14 +45,13 @@ extension Tensor {
                 parallelChunks(rows, minimumPerChunk: 16) { range in
                     for r in range {
                         let base = r * d
-                        var sum: Float = 0
-                        for i in 0..<d { sum += x[base + i] }
-                        let mean = sum / Float(d)
-                        var sq: Float = 0
-                        for i in 0..<d { let t = x[base + i] - mean; sq += t * t }
-                        let rstd = 1 / (sq / Float(d) + eps).squareRoot()
-                        for i in 0..<d {
-                            dst.base[base + i] = (x[base + i] - mean) * rstd * (g?[i] ?? 1) + (b?[i] ?? 0)
+                        var mean: Float = 0, variance: Float = 0
+                        ck_moments(x + base, d, &mean, &variance)
+                        let rstd = 1 / (variance + eps).squareRoot()
+                        g.withUnsafeBufferPointerIfPresent { gp in
+                            b.withUnsafeBufferPointerIfPresent { bp in
+                                ck_normalize(x + base, dst.base + base, d, mean, rstd, gp, bp)
+                            }
                         }
                     }
                 }
@@ -82,6 +81,16 @@ extension Tensor {
                 let inv = 1 / sum
                 for i in 0..<width { row[i] *= inv }
             }
+        }
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    /// The array's base address, or nil for nil (for C kernels taking optional pointers).
+    func withUnsafeBufferPointerIfPresent<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch self {
+        case .some(let array): array.withUnsafeBufferPointer { body($0.baseAddress) }
+        case .none: body(nil)
         }
     }
 }

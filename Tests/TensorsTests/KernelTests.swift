@@ -146,6 +146,23 @@ import CKernels
         #expect(gg.shape == [1, 2] && abs(gg.scalars[0] - 2 * 0.8413447) < 1e-5 && abs(gg.scalars[1] - 3 * -0.1586553) < 1e-5)
     }
 
+    /// The vectorised GEGLU (erf by Abramowitz & Stegun) against libm's erf over [−6, 6] and odd widths.
+    @Test func gegluMatchesLibmErf() {
+        let d = 37, rows = 50
+        let x = Tensor(shape: [rows, 2 * d], scalars: (0..<(rows * 2 * d)).map { Float($0 % 241) / 20 - 6 })
+        let out = x.geglu()
+        var worst: Float = 0
+        for r in 0..<rows {
+            for i in 0..<d {
+                let h = x.scalars[r * 2 * d + i], g = x.scalars[r * 2 * d + d + i]
+                let expected = h * 0.5 * g * (1 + erf(g * 0.70710678118654752))
+                worst = max(worst, abs(out.scalars[r * d + i] - expected))
+            }
+        }
+        // |h·g/2| ≤ 18 times erf's 1.5e-7, plus rounding.
+        #expect(worst < 5e-6)
+    }
+
     @Test func shapeOperations() {
         let x = Tensor(shape: [2, 3, 4], scalars: (0..<24).map(Float.init))
         let p = x.permuted([2, 0, 1])

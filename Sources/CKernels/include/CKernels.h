@@ -44,6 +44,13 @@ void ck_winograd_output_row(const float *m, long m_stride, long tiles_x, float b
 
 size_t ck_winograd_scratch_size(long tiles_x);
 
+/// y[i] = (x[i] − mean)·rstd·gamma[i] + beta[i] (gamma, beta may be NULL: 1 and 0).
+void ck_normalize(const float *x, float *y, long n, float mean, float rstd, const float *gamma, const float *beta);
+
+/// GEGLU over `rows` rows of 2·d: y[r, i] = h·GELU(g) with h = x[r, i], g = x[r, d + i] and the erf form of GELU
+/// (erf to 1.5e-7, Abramowitz & Stegun 7.1.26).
+void ck_geglu(const float *x, float *y, long rows, long d);
+
 /// Chooses the kernel copy: 2 AVX-512, 1 AVX2 + FMA, 0 baseline; above what the CPU has (or −1): the best it has.
 /// Returns the level in use. For tests; the default is the best the CPU has.
 int ck_attention_use_level(int level);
