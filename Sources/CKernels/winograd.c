@@ -11,14 +11,13 @@
 #endif
 
 CLONES
-void ck_winograd_filters(const float *weight, long o, long c, float *u) {
+void ck_winograd_filters(const float *weight, long filters, float *u, long stride) {
     const float q4 = 1.0f / 4, q6 = 1.0f / 6, q12 = 1.0f / 12, q24 = 1.0f / 24;
-    long stride = o * c;
     // 16 filters at a time into block[k][lane], then 36 contiguous runs of 16 (vector stores, not 36 scattered
     // scalar stores per filter).
     float block[36][16];
-    for (long i0 = 0; i0 < o * c; i0 += 16) {
-        long lanes = o * c - i0 < 16 ? o * c - i0 : 16;
+    for (long i0 = 0; i0 < filters; i0 += 16) {
+        long lanes = filters - i0 < 16 ? filters - i0 : 16;
         for (long lane = 0; lane < lanes; lane++) {
             const float *g = weight + (i0 + lane) * 9;
             float t[6][3];

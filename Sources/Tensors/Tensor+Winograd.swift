@@ -52,7 +52,7 @@ extension Tensor {
                                 let X = UnsafeRawPointer(xp.baseAddress!), W = UnsafeRawPointer(wp.baseAddress!)
                                 parallelChunks(o, minimumPerChunk: 8) { range in
                                     ck_winograd_filters(W.assumingMemoryBound(to: Float.self) + range.lowerBound * c * 9,
-                                                        range.count, c, U.base + range.lowerBound * c)
+                                                        range.count * c, U.base + range.lowerBound * c, o * c)
                                 }
                                 var row0 = 0
                                 while row0 < tileRows {

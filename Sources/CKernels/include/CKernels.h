@@ -29,8 +29,9 @@ void ck_moments(const float *x, long n, float *mean, float *variance);
 /// y[i] = x[i]·scale + shift, then SiLU (v·σ(v)) when `silu` is non-zero. x and y may be the same.
 void ck_affine(const float *x, float *y, long n, float scale, float shift, int silu);
 
-/// Winograd F(4x4, 3x3) filter transform: weight [o, c, 3, 3] → u [36, o, c], u_k = (G·g·Gᵀ)_k.
-void ck_winograd_filters(const float *weight, long o, long c, float *u);
+/// Winograd F(4x4, 3x3) filter transform of `filters` consecutive 3x3 filters (weight: filters × 9 floats):
+/// filter i's (G·g·Gᵀ)_k goes to u[k·stride + i]. For weight [O, C, 3, 3] and u [36, O, C]: stride = O·C.
+void ck_winograd_filters(const float *weight, long filters, float *u, long stride);
 
 /// Input transform of one row of tiles (tile row `ty`, padding 1) of one channel plane [h, w]: for tile tx, the 36
 /// values (Bᵀ·d·B)_k go to v[k·v_stride + tx]. scratch: ck_winograd_scratch_size(tiles_x) floats.
