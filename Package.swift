@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensors", "SafeTensors"]),
         .target(name: "Diffusion", dependencies: ["MediaIO", "Models", "Tensors", "SafeTensors"]),
         .target(name: "Tensors", dependencies: ["COpenBLAS", "CKernels"]),
-        .target(name: "Evaluation", dependencies: ["MediaIO", "Scenes", "Models", "Diffusion"]),
+        .target(name: "Evaluation", dependencies: ["MediaIO", "Scenes", "Models", "Diffusion", "Training"]),
         .target(name: "Training", dependencies: ["Tensors", "Models", "SafeTensors", "COpenBLAS", "Diffusion", "MediaIO"]),
         .target(name: "ModelRecipes", dependencies: ["Training", "Models", "Scenes", "MediaIO", "SafeTensors", "Tensors"]),
         .target(name: "Batch", dependencies: ["MediaIO", "Models", "Diffusion", .product(name: "Yams", package: "Yams")]),
@@ -58,7 +58,7 @@ let package = Package(
             ]
         ),
 
-        .executableTarget(name: "ctxedit-bench", dependencies: ["Models", "Tensors"]),
+        .executableTarget(name: "ctxedit-bench", dependencies: ["Models", "Tensors", "Diffusion", "MediaIO"]),
         // Fuzz targets for every parser (docs/RELIABILITY.md): replay mode here, libFuzzer through Fuzz/fuzz.sh.
         .executableTarget(name: "ctxedit-fuzz", dependencies: ["SafeTensors", "Models", "Tensors", "Diffusion", "MediaIO", "Batch"]),
 

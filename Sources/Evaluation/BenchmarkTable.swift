@@ -51,9 +51,9 @@ public struct BenchmarkTable: Codable, Sendable {
     /// Fixed-width text for the terminal.
     public var text: String {
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
-        var lines = [pad("variant", 27) + pad("edit", 13) + "  n aligned colour  shape     bg   PSNR    MAE unchanged flicker"]
+        var lines = [pad("variant", 41) + pad("edit", 13) + "  n aligned colour  shape     bg   PSNR    MAE unchanged flicker"]
         for r in rows {
-            lines.append(pad(r.variant, 27) + pad(r.edit, 13) + String(format: "%3d %7.2f %6.2f %6.2f %6.2f %6.1f %6.1f %9.1f %7.2f", r.count,
+            lines.append(pad(r.variant, 41) + pad(r.edit, 13) + String(format: "%3d %7.2f %6.2f %6.2f %6.2f %6.1f %6.1f %9.1f %7.2f", r.count,
                                 r.aligned, r.color, r.shape, r.background, r.psnr, r.mae, r.maeUnchanged, r.flicker))
         }
         return lines.joined(separator: "\n") + "\n"

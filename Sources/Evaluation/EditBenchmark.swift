@@ -22,14 +22,17 @@ public enum EditBenchmark {
     }
 
     /// One ablation row: how the editor runs. `nil` settings: the unedited source scored as if it were the edit
-    /// (the floor every variant should beat on alignment).
+    /// (the floor every variant should beat on alignment). With `tuning`, each scene is edited by the model tuned on
+    /// that scene's source clip (`EditBenchmark+Tuning.swift`) instead of the model given to `run`.
     public struct Variant: Sendable {
         public var name: String
         public var settings: EditSettings?
+        public var tuning: Tuning?
 
-        public init(name: String, settings: EditSettings?) {
+        public init(name: String, settings: EditSettings?, tuning: Tuning? = nil) {
             self.name = name
             self.settings = settings
+            self.tuning = tuning
         }
     }
 
@@ -67,8 +70,9 @@ public enum EditBenchmark {
     }
 
     /// Editor variants: adapter on/off × sparse-causal/per-frame attention (per-frame = a window of radius 0),
-    /// plus the unedited source.
-    public static func variants(steps: Int, guidance: Float, hasAdapter: Bool) -> [Variant] {
+    /// plus the unedited source; with `tuning` (and at least one tuning step), also the tuned model with adapter
+    /// and sparse-causal attention (tuning trains a fresh adapter when the model has none).
+    public static func variants(steps: Int, guidance: Float, hasAdapter: Bool, tuning: Tuning? = nil) -> [Variant] {
         func settings(adapter: Bool, frames: FrameAttention.Sources) -> EditSettings {
             var s = EditSettings()
             s.steps = steps
@@ -82,6 +86,9 @@ public enum EditBenchmark {
         if hasAdapter { out.append(Variant(name: "adapter, sparse-causal", settings: settings(adapter: true, frames: .sparseCausal))) }
         out.append(Variant(name: "no adapter, sparse-causal", settings: settings(adapter: false, frames: .sparseCausal)))
         if hasAdapter { out.append(Variant(name: "adapter, per-frame", settings: settings(adapter: true, frames: .window(radius: 0)))) }
+        if let tuning, tuning.steps > 0 {
+            out.append(Variant(name: tuning.variantName, settings: settings(adapter: true, frames: .sparseCausal), tuning: tuning))
+        }
         return out
     }
 
@@ -98,9 +105,11 @@ public enum EditBenchmark {
     }
 
     /// Runs every case under every variant. Cases of one scene share their inversion (one `edit` call per scene
-    /// and variant). `progress` gets a line per scene and variant.
+    /// and variant; a tuned variant tunes once per scene, on the source clip under the source caption, first).
+    /// `progress` gets a line per scene and variant (and one per tuning).
     public static func run(model: StableDiffusion, cases: [Case], variants: [Variant], options o: Options,
                            progress: (String) -> Void = { _ in }) throws -> [Result] {
+        try checkTuning(variants, cases: cases, options: o)
         let size = Size(width: o.size, height: o.size)
         var results: [Result] = []
         let byScene = Dictionary(grouping: cases, by: \.scene).sorted { $0.key < $1.key }
@@ -110,7 +119,15 @@ public enum EditBenchmark {
                 let clip = SceneRenderer.render(source, size: size, frames: o.frames)
                 let edited: [[RGBImage]]
                 if let settings = variant.settings {
-                    var editor = VideoEditor(model: model)
+                    var editModel = model
+                    if let tuning = variant.tuning {
+                        let start = Date()
+                        let tuned = try tune(frames: clip.frames, caption: source.caption, tuning)
+                        editModel = tuned.model
+                        progress("\(variant.name): scene \(scene) tuned in " + String(format: "%.1f s (smoothed loss %.4f)",
+                                                                                       Date().timeIntervalSince(start), tuned.loss))
+                    }
+                    var editor = VideoEditor(model: editModel)
                     let start = Date()
                     let out = try editor.edit(FrameBatch(images: clip.frames, frameRate: 8), sourcePrompt: source.caption,
                                               prompts: group.map(\.target.caption), settings: settings)

@@ -5,7 +5,9 @@
 // shapes right after and prints the ratio ctxedit / PyTorch per case.
 //
 // usage: ctxedit-bench [--quick] [--runs N] [--threads N] [--cases "name,name"] [--python PATH]
+import Diffusion
 import Foundation
+import MediaIO
 import Models
 import Tensors
 
@@ -66,6 +68,7 @@ if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-
     print("""
     usage: ctxedit-bench [--quick] [--runs N] [--threads N] [--cases "name,name"] [--python PATH]
                          [--conv automatic|im2col|winograd] [--attention fused|unfused] [--default-malloc]
+           ctxedit-bench --edit-memory   (peak memory of an 8-frame 512x512 edit, SD-1.5 size, random weights)
     Times the model components at Stable Diffusion 1.5 size (random weights) and, when a PyTorch environment
     exists (.venv-bench, or --python), the same shapes in diffusers on PyTorch, side by side.
     """)
@@ -92,6 +95,46 @@ clipConfig.numAttentionHeads = 12
 var vaeConfig = AutoencoderConfig()
 vaeConfig.blockOutChannels = [128, 256, 512, 512]
 vaeConfig.layersPerBlock = 2
+
+/// `--edit-memory`: one whole 8-frame 512x512 edit (1 DDIM step each way, guidance 7.5) with random SD-1.5-size
+/// weights, in its own process, for its peak resident memory against the fp32 weights.
+func editMemory() throws {
+    var clipConfig = CLIPTextConfig()
+    clipConfig.hiddenSize = 768
+    clipConfig.intermediateSize = 3072
+    clipConfig.numHiddenLayers = 12
+    clipConfig.numAttentionHeads = 12
+    var vaeConfig = AutoencoderConfig()
+    vaeConfig.blockOutChannels = [128, 256, 512, 512]
+    vaeConfig.layersPerBlock = 2
+    let weights = WeightScope(CheckpointWeights.random(seed: 1))
+    let tokenizer = try BPEVocabularyBuilder(words: ["a", "red", "car", "blue", "on", "road"]).makeTokenizer()
+    clipConfig.vocabSize = tokenizer.vocabulary.count
+    let unet = try UNet2DConditionModel(weights["unet"], config: UNetConfig())
+    let vae = try AutoencoderKL(weights["vae"], config: vaeConfig)
+    let clip = try CLIPTextModel(weights["text_encoder"], config: clipConfig)
+    let weightMB = peakRSSMegabytes()
+    let model = StableDiffusion(tokenizer: tokenizer, textEncoder: clip, vae: vae, unet: unet,
+                                scheduler: .stableDiffusion15, adapter: nil, identity: "random SD-1.5 size")
+    let frames = FrameBatch(frameCount: 8, width: 512, height: 512, frameRate: 8,
+                            values: (0..<(8 * 3 * 512 * 512)).map { Float($0 % 255) / 127.5 - 1 })
+    var settings = EditSettings()
+    settings.steps = 1
+    settings.cacheFolder = nil
+    settings.memoryLimit = Int.max
+    var editor = VideoEditor(model: model)
+    let start = DispatchTime.now().uptimeNanoseconds
+    _ = try editor.edit(frames, sourcePrompt: "a red car", prompts: ["a blue car on a road"], settings: settings)
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let peak = peakRSSMegabytes()
+    print(String(format: "edit of 8 frames at 512x512 (1 step each way, guidance 7.5): %.0f s; peak resident memory %.0f MB, of which weights and runtime %.0f MB: %.2f GB above the weights",
+                 seconds, peak, weightMB, (peak - weightMB) / 1024))
+}
+
+if CommandLine.arguments.contains("--edit-memory") {
+    do { try editMemory() } catch { print("error: \(error)"); exit(1) }
+    exit(0)
+}
 
 do {
     print("building SD-1.5-sized models with random weights (UNet 320/640/1280/1280, VAE 128–512, CLIP 768×12)…")
@@ -122,13 +165,19 @@ do {
         ]
     }
     if !wanted.isEmpty { cases = cases.filter { wanted.contains($0.name) } }
+    // The machine's dense peak: one 2048³ GEMM (the best case for OpenBLAS), against which each case's achieved
+    // GFLOP/s (direct-algorithm FLOPs) is a percentage.
+    let square = Tensor(shape: [2048, 2048], repeating: 0.5)
+    let (peakMs, peakFlops) = measure(Case(name: "sgemm 2048³") { _ = square.matmul(square) }, runs: max(runs, 3))
+    let peak = Double(peakFlops) / peakMs / 1e6
+    print(String(format: "  sgemm 2048³ (peak)         %10.1f ms %8.1f GFLOP/s", peakMs, peak))
     var ours: [(String, Double, Double)] = []
     for c in cases {
         let (ms, flops) = measure(c, runs: runs)
         ours.append((c.name, ms, Double(flops) / ms / 1e6))
         print(String(format: "  %-26@ %10.1f ms %8.1f GFLOP/s", c.name as NSString, ms, Double(flops) / ms / 1e6))
     }
-    let peak = peakRSSMegabytes()
+    let peakMemory = peakRSSMegabytes()
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     let userSeconds = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
@@ -136,16 +185,17 @@ do {
     print("running the PyTorch reference on the same shapes…")
     let reference = pytorchReference(quick: quick, runs: runs, threads: threads, cases: cases.map(\.name))
     print("")
-    print("| case | ctxedit ms | GFLOP/s | PyTorch ms | ctxedit / PyTorch |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    print("| case | ctxedit ms | GFLOP/s | % of sgemm peak | PyTorch ms | ctxedit / PyTorch |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for (name, ms, gflops) in ours {
         let torch = reference?.ms[name]
-        print(String(format: "| %@ | %.1f | %.1f | %@ | %@ |", name as NSString, ms, gflops,
+        print(String(format: "| %@ | %.1f | %.1f | %.0f%% | %@ | %@ |", name as NSString, ms, gflops, 100 * gflops / peak,
                      (torch.map { String(format: "%.1f", $0) } ?? "–") as NSString,
                      (torch.map { String(format: "%.2f", ms / $0) } ?? "–") as NSString))
     }
     print(String(format: "\nmedian of %d run(s) after a warm-up, %d threads; ctxedit peak resident memory %.0f MB, CPU %.1f s user + %.1f s system",
-                 runs, threads, peak, userSeconds, systemSeconds))
+                 runs, threads, peakMemory, userSeconds, systemSeconds))
+    print(String(format: "sgemm peak (2048³, OpenBLAS, %d threads): %.1f GFLOP/s", threads, peak))
     if let reference { print("PyTorch \(reference.version), fp32, \(threads) threads") } else {
         print("no PyTorch reference: run `make bench-reference` once to install it into .venv-bench")
     }

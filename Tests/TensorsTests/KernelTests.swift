@@ -43,10 +43,12 @@ import CKernels
     /// batch > 1 (tiles of several images in one GEMM), and a budget of one tile per chunk. Errors relative to the
     /// output scale (~√(9·C)) stay near float rounding: the transforms' constants (up to 8 and 1/24) cost about one
     /// decimal digit against im2col.
-    @Test(arguments: [(1, 16, 8, 8), (2, 5, 13, 11), (3, 24, 7, 9), (1, 64, 17, 20)])
-    func winogradMatchesNaive(_ dims: (Int, Int, Int, Int)) {
-        let (n, c, h, w) = dims
-        let x = randomTensor([n, c, h, w], seed: 40), wt = randomTensor([7, c, 3, 3], seed: 41), b = randomTensor([7], seed: 42)
+    /// Output channels 7 (one filter-transform job) and 40 (several, run in parallel: a per-job stride bug there once
+    /// broke training while the 7-channel cases passed).
+    @Test(arguments: [(1, 16, 8, 8, 7), (2, 5, 13, 11, 7), (3, 24, 7, 9, 40), (1, 64, 17, 20, 7), (8, 32, 16, 16, 40)])
+    func winogradMatchesNaive(_ dims: (Int, Int, Int, Int, Int)) {
+        let (n, c, h, w, o) = dims
+        let x = randomTensor([n, c, h, w], seed: 40), wt = randomTensor([o, c, 3, 3], seed: 41), b = randomTensor([o], seed: 42)
         let ref = Naive.conv2d(x, wt, b, stride: 1, padding: 1)
         let tolerance: Float = 2e-4 * Float(9 * c).squareRoot()
         let fast = x.conv2d(weight: wt, bias: b, stride: 1, padding: 1, algorithm: .winograd)
