@@ -48,21 +48,26 @@ public struct ContextualTrajectory {
     /// k_t; zero where ᾱ = 1 (before the first / after the last step with `set_alpha_to_one`).
     public func k(_ alphaCumprod: Float) -> Float { shiftSchedule.k(alphaCumprod: alphaCumprod) }
 
-    /// One reverse step t → s. `shift` nil is plain DDIM.
-    /// - sample, modelOutput: [N, C, h, w]; context for the adapter: [N, S, D].
+    /// One reverse step t → s. `shift` nil is plain DDIM. With `shiftFrom` (editing: the source clip's latents),
+    /// r̂ = r_φ(shiftFrom, c, t) instead of r_φ(x̃₀, c, t) from the step's own estimate.
+    /// - sample, modelOutput, shiftFrom: [N, C, h, w]; context for the adapter: [N, S, D].
     public func step(modelOutput: Tensor, timestep t: Int, sample: Tensor, shift: TrajectoryShift?,
-                     context: Tensor, frameCount: Int) -> Tensor {
+                     context: Tensor, frameCount: Int, shiftFrom: Tensor? = nil) -> Tensor {
         guard let shift else {
             return Tensor(shape: sample.shape, scalars: sampler.step(modelOutput: modelOutput.scalars, timestep: t, sample: sample.scalars))
         }
         let kt = k(sampler.alphaCumprod(t)), ks = k(sampler.alphaCumprod(sampler.previousTimestep(t)))
-        var estimate = Tensor(shape: sample.shape,
-                              scalars: sampler.predictions(modelOutput: modelOutput.scalars, timestep: t, sample: sample.scalars).x0)
         var r = Tensor(shape: sample.shape)
-        for _ in 0..<refinements {
-            r = shift.shift(x0: estimate, context: context, timestep: t, frameCount: frameCount)
-            estimate = Tensor(shape: sample.shape, scalars: sampler.predictions(
-                modelOutput: modelOutput.scalars, timestep: t, sample: (sample - r * kt).scalars).x0)
+        if let shiftFrom {
+            r = shift.shift(x0: shiftFrom, context: context, timestep: t, frameCount: frameCount)
+        } else {
+            var estimate = Tensor(shape: sample.shape,
+                                  scalars: sampler.predictions(modelOutput: modelOutput.scalars, timestep: t, sample: sample.scalars).x0)
+            for _ in 0..<refinements {
+                r = shift.shift(x0: estimate, context: context, timestep: t, frameCount: frameCount)
+                estimate = Tensor(shape: sample.shape, scalars: sampler.predictions(
+                    modelOutput: modelOutput.scalars, timestep: t, sample: (sample - r * kt).scalars).x0)
+            }
         }
         let unshifted = sampler.step(modelOutput: modelOutput.scalars, timestep: t, sample: (sample - r * kt).scalars)
         return Tensor(shape: sample.shape, scalars: unshifted) + r * ks

@@ -12,6 +12,12 @@ public struct EditSettings: Sendable {
     public var frameSources = FrameAttention.Sources.sparseCausal
     /// Use the model's ContextDiff adapter when it has one (`false`: plain DDIM).
     public var useAdapter = true
+    /// Where an edit's adapter reads x₀ while denoising: the source clip's latents (the same x₀ the inversion
+    /// used, so an edit with the source caption retraces the inversion) or each step's estimate x̃₀ (the
+    /// text-to-image rule). With the default model, estimates made the shift feed back on itself (the adapter's r
+    /// depends mostly on x₀: std 0.87 from the source latents, 0.46 from zeros, at t = 981) and washed whole frames
+    /// to one colour; source latents keep the background.
+    public var shiftFromSource = true
     /// Frames per VAE call.
     public var vaeChunk = 2
     /// Where inversions are cached; nil disables the cache.
@@ -95,7 +101,7 @@ public struct VideoEditor {
         for (e, editContext) in editContexts.enumerated() {
             let latents = try denoise(start: inverted.last!, context: editContext, negative: negative, frames: f,
                                       settings: settings, trajectory: trajectory, shift: shift, edit: e,
-                                      progress: progress, clock: &clock)
+                                      shiftFrom: settings.shiftFromSource ? x0 : nil, progress: progress, clock: &clock)
             // 5. Decode.
             let decoded = try model.decodeLatents(latents, frameRate: source.frameRate, chunk: settings.vaeChunk) { done, total in
                 try report(progress, .decodeFrames, done, total, e, &clock)
@@ -149,7 +155,7 @@ public struct VideoEditor {
     /// The sampling loop: ε̂ = ε_u + g·(ε_c − ε_u) on a doubled batch [uncond frames ⧺ cond frames], then a
     /// contextualized DDIM step. Guidance 1 skips the unconditional half.
     func denoise(start: Tensor, context: Tensor, negative: Tensor, frames f: Int, settings: EditSettings,
-                 trajectory: ContextualTrajectory, shift: TrajectoryShift?, edit: Int,
+                 trajectory: ContextualTrajectory, shift: TrajectoryShift?, edit: Int, shiftFrom: Tensor? = nil,
                  progress: ProgressHandler, clock: inout StepClock) throws -> Tensor {
         let guided = settings.guidance != 1
         let cond = context.repeated(f)
@@ -165,7 +171,8 @@ public struct VideoEditor {
                 let halves = out.chunked(2, axis: 0)
                 eps = halves[0] + (halves[1] - halves[0]) * settings.guidance
             }
-            x = trajectory.step(modelOutput: eps, timestep: t, sample: x, shift: shift, context: cond, frameCount: f)
+            x = trajectory.step(modelOutput: eps, timestep: t, sample: x, shift: shift, context: cond, frameCount: f,
+                                shiftFrom: shiftFrom)
             try report(progress, .denoise, i + 1, settings.steps, edit, &clock)
         }
         return x

@@ -61,6 +61,33 @@ import Testing
         #expect(zip(x.scalars, last.scalars).allSatisfy { abs($0 - $1) <= 2e-5 })
     }
 
+    /// A shift that depends on x₀ (r = 0.8·x₀, like the default model's adapter): reading x₀ from the source
+    /// (`shiftFrom`, the editing rule) lands exactly on the marginals with the true ε; reading it from each step's
+    /// estimate x̃₀ (which still contains k_t·r) does not.
+    @Test func sourceLatentsKeepAnX0DependentShiftConsistent() {
+        struct Proportional: TrajectoryShift {
+            func shift(x0: Tensor, context: Tensor, timestep: Int, frameCount: Int) -> Tensor { x0 * 0.8 }
+        }
+        let traj = trajectory(steps: 20)
+        let x0 = randomLatent([1, 4, 8, 8], seed: 12), eps = randomLatent([1, 4, 8, 8], seed: 13)
+        let context = Tensor(shape: [1, 1, 1])
+        var fromSource = traj.noised(x0, shift: x0 * 0.8, noise: eps, timestep: traj.sampler.timesteps[0])
+        var fromEstimate = fromSource
+        var estimateDrift: Float = 0
+        for t in traj.sampler.timesteps {
+            fromSource = traj.step(modelOutput: eps, timestep: t, sample: fromSource, shift: Proportional(),
+                                   context: context, frameCount: 1, shiftFrom: x0)
+            fromEstimate = traj.step(modelOutput: eps, timestep: t, sample: fromEstimate, shift: Proportional(),
+                                     context: context, frameCount: 1)
+            let s = traj.sampler.previousTimestep(t)
+            guard s >= 0 else { continue }
+            let expected = traj.noised(x0, shift: x0 * 0.8, noise: eps, timestep: s)
+            #expect(zip(fromSource.scalars, expected.scalars).allSatisfy { abs($0 - $1) <= 2e-5 }, "marginal at s=\(s)")
+            estimateDrift = max(estimateDrift, zip(fromEstimate.scalars, expected.scalars).map { abs($0 - $1) }.max()!)
+        }
+        #expect(estimateDrift > 1e-2)
+    }
+
     /// Inversion with the true ε climbs the same marginals: x_t = √ᾱ_t·x₀ + k_t·r + √(1−ᾱ_t)·ε.
     @Test func inversionWithTrueNoiseFollowsTheMarginals() {
         let traj = trajectory(steps: 10)
