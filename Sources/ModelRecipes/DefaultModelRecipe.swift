@@ -27,11 +27,11 @@ public struct DefaultModelRecipe: Sendable {
     public var vaeBatch = 6
 
     /// Stage (a): VAE steps, learning rate, KL weight (per latent element, against the per-pixel MSE).
-    public var vaeSteps = 700
-    public var vaeLearningRate = 2e-3
+    public var vaeSteps = 1800
+    public var vaeLearningRate = 1e-4
     public var klWeight: Float = 1e-5
     /// Stage (b): text encoder + UNet + adapter steps and learning rate.
-    public var jointSteps = 1400
+    public var jointSteps = 4000
     public var jointLearningRate = 1e-3
     /// Share of training captions replaced by the empty caption (classifier-free guidance needs the unconditional
     /// prediction).
@@ -44,6 +44,17 @@ public struct DefaultModelRecipe: Sendable {
     public init() {}
 
     // MARK: Components
+
+    /// Fresh parameters that start at zero: the last layer of every residual branch (resnet `conv2`, attention
+    /// `to_out.0`, transformer `proj_out`) and the UNet's `conv_out`, so each block starts as the identity and the
+    /// UNet predicts ε̂ = 0 (ADM's `zero_module`, Dhariwal & Nichol 2021). Used for the VAE and the UNet. With
+    /// PyTorch's default initialisation the VAE sat at the per-image mean colour (MSE ≈ 0.3) for hundreds of steps;
+    /// zero-started it reached MSE 0.09 in 250 steps in the same comparison (diffusers' AutoencoderKL, lr 1e-4,
+    /// 6 frames per step).
+    public static func startsAtZero(_ key: String) -> Bool {
+        let layer = key.split(separator: ".").dropLast().joined(separator: ".")
+        return layer.hasSuffix("conv2") || layer.hasSuffix("to_out.0") || layer.hasSuffix("proj_out") || layer == "conv_out"
+    }
 
     /// Words of every caption the renderer writes: the tokenizer's vocabulary (one token per word).
     public static var words: [String] { Scene.captionVocabulary }

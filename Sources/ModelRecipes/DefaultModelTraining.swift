@@ -53,7 +53,8 @@ public final class DefaultModelTraining {
     func makeVAE(_ source: ParameterScope.Source, trainable: Bool) throws -> (Trainable.AutoencoderKL, Parameters) {
         let parameters = Parameters()
         let config = try DefaultModelRecipe.decode(AutoencoderConfig.self, recipe.vaeConfig())
-        let vae = try Trainable.AutoencoderKL(ParameterScope(source, into: parameters, trainable: { _ in trainable }), config: config)
+        let vae = try Trainable.AutoencoderKL(ParameterScope(source, into: parameters, trainable: { _ in trainable },
+                                                                    startsAtZero: DefaultModelRecipe.startsAtZero), config: config)
         return (vae, parameters)
     }
 
@@ -141,7 +142,8 @@ public final class DefaultModelTraining {
         let (tp, up, ap) = (Parameters(), Parameters(), Parameters())
         let text = try Trainable.CLIPTextModel(ParameterScope(.initialize(seed: r.seed &+ 10), into: tp),
                                                config: DefaultModelRecipe.decode(CLIPTextConfig.self, r.textConfig(vocabularySize: tokenizerSize)))
-        let unet = try Trainable.UNet2DConditionModel(ParameterScope(.initialize(seed: r.seed &+ 11), into: up),
+        let unet = try Trainable.UNet2DConditionModel(ParameterScope(.initialize(seed: r.seed &+ 11), into: up,
+                                                                                     startsAtZero: DefaultModelRecipe.startsAtZero),
                                                       config: DefaultModelRecipe.decode(UNetConfig.self, r.unetConfig))
         let initial = Models.TrajectoryAdapter.initialWeights(config: r.adapterConfig, seed: r.seed &+ 12)
         let adapter = try Trainable.TrajectoryAdapter(ParameterScope(.checkpoint(CheckpointWeights(tensors: initial)), into: ap),

@@ -44,6 +44,7 @@ enum ModelCard {
         | a | VAE: MSE + \(r.klWeight)·KL | \(r.vaeSteps) | \(r.vaeBatch) frames | \(r.vaeLearningRate) | MSE \(loss(record.vae)) | \(String(format: "%.2f", record.vae.secondsPerStep)) | \(String(format: "%.0f", record.vae.wallSeconds)) s |
         | b | text encoder + UNet + adapter: ‖ε_θ(x_t, c, t) − ε‖², x_t = √ᾱ_t·x₀ + k_t·r_φ(x₀, c, t, neighbours) + √(1−ᾱ_t)·ε | \(r.jointSteps) | \(r.clipsPerStep) clips × \(r.clipFrames) frames | \(r.jointLearningRate) | \(loss(record.joint)) | \(String(format: "%.2f", record.joint.secondsPerStep)) | \(String(format: "%.0f", record.joint.wallSeconds)) s |
 
+        The last layer of every residual branch (and the UNet's `conv_out`) starts at zero (`DefaultModelRecipe.startsAtZero`).
         Caption dropout \(Int(r.captionDropout * 100))% (empty caption, for classifier-free guidance); gradient clipping 1.0;
         the UNet uses sparse-causal cross-frame attention over each clip. Total training wall time \(String(format: "%.0f", total)) s
         (\(String(format: "%.1f", total / 60)) min) on 2 shared CPU cores.

@@ -63,17 +63,23 @@ public struct ParameterScope {
     public let source: Source
     public let prefix: String
     let isTrainable: (String) -> Bool
+    /// Keys that start at zero whatever their layer's default (fresh initialisation only): the last layer of each
+    /// residual branch, so every block starts as the identity (ADM's `zero_module`, Dhariwal & Nichol 2021).
+    let startsAtZero: (String) -> Bool
 
     public init(_ source: Source, into parameters: Parameters, prefix: String = "",
-                trainable: @escaping (String) -> Bool = { _ in true }) {
+                trainable: @escaping (String) -> Bool = { _ in true },
+                startsAtZero: @escaping (String) -> Bool = { _ in false }) {
         self.source = source
         self.parameters = parameters
         self.prefix = prefix
         isTrainable = trainable
+        self.startsAtZero = startsAtZero
     }
 
     public subscript(_ name: String) -> ParameterScope {
-        ParameterScope(source, into: parameters, prefix: prefix.isEmpty ? name : "\(prefix).\(name)", trainable: isTrainable)
+        ParameterScope(source, into: parameters, prefix: prefix.isEmpty ? name : "\(prefix).\(name)",
+                       trainable: isTrainable, startsAtZero: startsAtZero)
     }
 
     public subscript(_ index: Int) -> ParameterScope { self[String(index)] }
@@ -88,7 +94,7 @@ public struct ParameterScope {
             case .checkpoint(let weights):
                 value = try weights.tensor(key, shape: shape)
             case .initialize(let seed):
-                switch initial {
+                switch startsAtZero(key) ? .zeros : initial {
                 case .zeros: value = Tensor(shape: shape)
                 case .ones: value = Tensor(shape: shape, repeating: 1)
                 case .uniform(let bound):
