@@ -40,6 +40,7 @@ void ck_attention_pack(const float *k, const float *v, long ld, long tk, long dh
 #define EXP exp_w4
 #define HMAX hmax_w4
 #define HSUM hsum_w4
+#define PV pv_w4
 typedef float vf4 __attribute__((ext_vector_type(4)));
 typedef int vfi4 __attribute__((ext_vector_type(4)));
 #define vf vf4
@@ -52,6 +53,7 @@ typedef int vfi4 __attribute__((ext_vector_type(4)));
 #undef EXP
 #undef HMAX
 #undef HSUM
+#undef PV
 #undef vf
 #undef vfi
 
@@ -64,6 +66,7 @@ typedef int vfi4 __attribute__((ext_vector_type(4)));
 #define EXP exp_avx2
 #define HMAX hmax_avx2
 #define HSUM hsum_avx2
+#define PV pv_avx2
 typedef float vf8 __attribute__((ext_vector_type(8)));
 typedef int vfi8 __attribute__((ext_vector_type(8)));
 #define vf vf8
@@ -77,6 +80,7 @@ typedef int vfi8 __attribute__((ext_vector_type(8)));
 #undef EXP
 #undef HMAX
 #undef HSUM
+#undef PV
 #undef vf
 #undef vfi
 
@@ -88,6 +92,7 @@ typedef int vfi8 __attribute__((ext_vector_type(8)));
 #define EXP exp_avx512
 #define HMAX hmax_avx512
 #define HSUM hsum_avx512
+#define PV pv_avx512
 typedef float vf16 __attribute__((ext_vector_type(16)));
 typedef int vfi16 __attribute__((ext_vector_type(16)));
 #define vf vf16
