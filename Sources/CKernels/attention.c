@@ -32,69 +32,32 @@ void ck_attention_pack(const float *k, const float *v, long ld, long tk, long dh
     }
 }
 
-// One copy of the kernel per vector width; the x86-64 ones compiled for AVX-512 and AVX2+FMA.
-#define VW 4
-#define KERNEL attention_rows_w4
-#define LOAD load_w4
-#define STORE store_w4
-#define EXP exp_w4
-#define HMAX hmax_w4
-#define HSUM hsum_w4
-#define PV pv_w4
+// One copy of the kernel per vector width (attention_kernel.inc names its functions after SUFFIX); the x86-64
+// ones compiled for AVX2+FMA and AVX-512.
 typedef float vf4 __attribute__((ext_vector_type(4)));
 typedef int vfi4 __attribute__((ext_vector_type(4)));
+#define VW 4
+#define SUFFIX w4
 #define vf vf4
 #define vfi vfi4
 #include "attention_kernel.inc"
-#undef VW
-#undef KERNEL
-#undef LOAD
-#undef STORE
-#undef EXP
-#undef HMAX
-#undef HSUM
-#undef PV
-#undef vf
-#undef vfi
 
 #if defined(__x86_64__) && defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-#define VW 8
-#define KERNEL attention_rows_avx2
-#define LOAD load_avx2
-#define STORE store_avx2
-#define EXP exp_avx2
-#define HMAX hmax_avx2
-#define HSUM hsum_avx2
-#define PV pv_avx2
 typedef float vf8 __attribute__((ext_vector_type(8)));
 typedef int vfi8 __attribute__((ext_vector_type(8)));
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#define VW 8
+#define SUFFIX avx2
 #define vf vf8
 #define vfi vfi8
 #include "attention_kernel.inc"
 #pragma clang attribute pop
-#undef VW
-#undef KERNEL
-#undef LOAD
-#undef STORE
-#undef EXP
-#undef HMAX
-#undef HSUM
-#undef PV
-#undef vf
-#undef vfi
 
-#pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512dq,avx2,fma"))), apply_to = function)
-#define VW 16
-#define KERNEL attention_rows_avx512
-#define LOAD load_avx512
-#define STORE store_avx512
-#define EXP exp_avx512
-#define HMAX hmax_avx512
-#define HSUM hsum_avx512
-#define PV pv_avx512
 typedef float vf16 __attribute__((ext_vector_type(16)));
 typedef int vfi16 __attribute__((ext_vector_type(16)));
+#pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512dq,avx2,fma"))), apply_to = function)
+#define VW 16
+#define SUFFIX avx512
 #define vf vf16
 #define vfi vfi16
 #include "attention_kernel.inc"

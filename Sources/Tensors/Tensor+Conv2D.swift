@@ -36,9 +36,20 @@ extension Tensor {
         if group >= 2 {
             convGrouped(weight: weight, into: &out, images: group, kdim: kdim, ho: ho, wo: wo, stride: stride,
                         padding: padding, direct: direct)
-            if let bias { return out.addingChannelBias(bias) }
-            return out
+        } else {
+            convPerImage(weight: weight, into: &out, kdim: kdim, ho: ho, wo: wo, stride: stride, padding: padding,
+                         direct: direct, im2colBudget: im2colBudget)
         }
+        if let bias { return out.addingChannelBias(bias) }
+        return out
+    }
+
+    /// One image at a time: a 1x1 convolution is one GEMM on the image itself; otherwise the output rows go
+    /// through in bands whose im2col buffer [K, rows·Wo] stays within `im2colBudget` floats.
+    func convPerImage(weight: Tensor, into out: inout Tensor, kdim: Int, ho: Int, wo: Int, stride: Int, padding: Int,
+                      direct: Bool, im2colBudget: Int) {
+        let n = shape[0], c = shape[1], h = shape[2], w = shape[3]
+        let o = weight.shape[0], kh = weight.shape[2], kw = weight.shape[3], plane = ho * wo
         let bandRows = max(1, min(ho, im2colBudget / max(1, kdim * wo)))
         var col = direct ? [] : [Float](repeating: 0, count: kdim * bandRows * wo)
 
@@ -70,8 +81,6 @@ extension Tensor {
                 }
             }
         }
-        if let bias { return out.addingChannelBias(bias) }
-        return out
     }
 
     /// `images` images per GEMM: col [K, g·plane] (image i in columns i·plane ..< (i+1)·plane), one GEMM into
@@ -93,7 +102,6 @@ extension Tensor {
                             while b0 < n {
                                 let g = min(group, n - b0), ld = g * plane
                                 for i in 0..<g {
-                                    let x = xp.baseAddress! + (b0 + i) * c * h * w
                                     if direct {
                                         parallelChunks(c, minimumPerChunk: 16) { range in
                                             let src = X.assumingMemoryBound(to: Float.self) + (b0 + i) * c * plane
@@ -102,7 +110,7 @@ extension Tensor {
                                             }
                                         }
                                     } else {
-                                        Tensor.im2col(x, channels: c, height: h, width: w, kh: kh, kw: kw, stride: stride,
+                                        Tensor.im2col(xp.baseAddress! + (b0 + i) * c * h * w, channels: c, height: h, width: w, kh: kh, kw: kw, stride: stride,
                                                       padding: padding, outWidth: wo, rows: 0..<ho,
                                                       into: SharedPointer(base: C.base + i * plane), ld: ld)
                                     }

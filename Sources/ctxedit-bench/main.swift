@@ -87,27 +87,24 @@ let threads = Int(option("--threads") ?? "") ?? ProcessInfo.processInfo.activePr
 let wanted = (option("--cases") ?? "").split(separator: ",").map(String.init)
 let weights = WeightScope(CheckpointWeights.random(seed: 1))
 
-var clipConfig = CLIPTextConfig()
-clipConfig.hiddenSize = 768
-clipConfig.intermediateSize = 3072
-clipConfig.numHiddenLayers = 12
-clipConfig.numAttentionHeads = 12
-var vaeConfig = AutoencoderConfig()
-vaeConfig.blockOutChannels = [128, 256, 512, 512]
-vaeConfig.layersPerBlock = 2
+/// Stable Diffusion 1.5's text encoder (CLIP ViT-L/14 text tower) and VAE sizes; the UNet's are `UNetConfig()`'s defaults.
+func sd15Configs() -> (clip: CLIPTextConfig, vae: AutoencoderConfig) {
+    var clip = CLIPTextConfig()
+    clip.hiddenSize = 768
+    clip.intermediateSize = 3072
+    clip.numHiddenLayers = 12
+    clip.numAttentionHeads = 12
+    var vae = AutoencoderConfig()
+    vae.blockOutChannels = [128, 256, 512, 512]
+    vae.layersPerBlock = 2
+    return (clip, vae)
+}
+let (clipConfig, vaeConfig) = sd15Configs()
 
 /// `--edit-memory`: one whole 8-frame 512x512 edit (1 DDIM step each way, guidance 7.5) with random SD-1.5-size
 /// weights, in its own process, for its peak resident memory against the fp32 weights.
-func editMemory() throws {
-    var clipConfig = CLIPTextConfig()
-    clipConfig.hiddenSize = 768
-    clipConfig.intermediateSize = 3072
-    clipConfig.numHiddenLayers = 12
-    clipConfig.numAttentionHeads = 12
-    var vaeConfig = AutoencoderConfig()
-    vaeConfig.blockOutChannels = [128, 256, 512, 512]
-    vaeConfig.layersPerBlock = 2
-    let weights = WeightScope(CheckpointWeights.random(seed: 1))
+func editMemory(weights: WeightScope) throws {
+    var clipConfig = sd15Configs().clip
     let tokenizer = try BPEVocabularyBuilder(words: ["a", "red", "car", "blue", "on", "road"]).makeTokenizer()
     clipConfig.vocabSize = tokenizer.vocabulary.count
     let unet = try UNet2DConditionModel(weights["unet"], config: UNetConfig())
@@ -132,7 +129,7 @@ func editMemory() throws {
 }
 
 if CommandLine.arguments.contains("--edit-memory") {
-    do { try editMemory() } catch { print("error: \(error)"); exit(1) }
+    do { try editMemory(weights: weights) } catch { print("error: \(error)"); exit(1) }
     exit(0)
 }
 
