@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "Evaluation", dependencies: ["MediaIO", "Scenes", "Models", "Diffusion", "Training"]),
         .target(name: "Training", dependencies: ["Tensors", "Models", "SafeTensors", "COpenBLAS", "Diffusion", "MediaIO"]),
-        .target(name: "ModelRecipes", dependencies: ["Training", "Models", "Scenes", "MediaIO", "SafeTensors", "Tensors"]),
+        .target(name: "ModelRecipes", dependencies: ["Diffusion", "Training", "Models", "Scenes", "MediaIO", "SafeTensors", "Tensors"]),
         .target(name: "Batch", dependencies: ["MediaIO", "Models", "Diffusion", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "ctxedit",

@@ -1,4 +1,5 @@
 import Foundation
+import Diffusion
 import Models
 import Scenes
 
@@ -15,7 +16,7 @@ import Scenes
 /// | text encoder | CLIP, hidden 64, 2 layers, 4 heads, MLP 128, 77 positions, one token per caption word |
 /// | UNet         | block_out [32, 64], all blocks cross-attention, 1 layer per block, 4 heads, ctx 64   |
 /// | adapter      | ContextDiff r_φ: dim 64, 2 layers, 4 heads, patch 2, quadratic k_t                   |
-/// | scheduler    | Stable Diffusion 1.5's DDIM settings (scaled_linear 0.00085–0.012, steps_offset 1)    |
+/// | scheduler    | DDIM, linear β 1e-4–0.02 (DDPM's; see `betaSchedule`), steps_offset 1                |
 public struct DefaultModelRecipe: Sendable {
     /// Frame side in pixels.
     public var imageSize = 64
@@ -30,8 +31,14 @@ public struct DefaultModelRecipe: Sendable {
     public var vaeSteps = 1800
     public var vaeLearningRate = 1e-4
     public var klWeight: Float = 1e-5
+    /// Every this many joint steps, one is an image step: clipsPerStep × clipFrames single frames of independent
+    /// scenes (per-frame attention) instead of clipsPerStep clips (joint image-video training, as in Ho et al.
+    /// 2022, "Video Diffusion Models"). A clip step gives 2 (scene, caption, t) samples, an image step 8; with clip
+    /// steps only the UNet still ignored its caption after 800 steps (ε̂ moved by ~1e-3 between captions), with
+    /// image steps only it used it from ~200 steps (~0.2).
+    public var imageStepEvery = 2
     /// Stage (b): text encoder + UNet + adapter steps and learning rate.
-    public var jointSteps = 4000
+    public var jointSteps = 6000
     public var jointLearningRate = 1e-3
     /// Share of training captions replaced by the empty caption (classifier-free guidance needs the unconditional
     /// prediction).
@@ -100,23 +107,32 @@ public struct DefaultModelRecipe: Sendable {
         return c
     }
 
-    /// `scheduler/scheduler_config.json`: Stable Diffusion 1.5's DDIM settings.
-    public static var schedulerConfig: [String: Any] {
-        ["_class_name": "DDIMScheduler", "num_train_timesteps": 1000, "beta_start": 0.00085, "beta_end": 0.012,
-        "beta_schedule": "scaled_linear", "steps_offset": 1, "set_alpha_to_one": false, "clip_sample": false,
-        "prediction_type": "epsilon", "timestep_spacing": "leading"]
+    /// The noise schedule (diffusers `beta_schedule`, `beta_start`, `beta_end`). DDPM's linear 1e-4…0.02 rather than
+    /// Stable Diffusion's scaled_linear 0.00085…0.012: at 16x16 latents the mean colour of a frame (an average over
+    /// 256 positions) keeps SNR 256·ᾱ_T/(1 − ᾱ_T) ≈ 1.2 at t = T under SD's schedule, so the UNet never needs the
+    /// caption for the background and DDIM inversion carries the source colours to x_T; the model trained that way
+    /// ignored its text (conditional − unconditional ε̂ ≈ 0.002). Under the linear schedule ᾱ_T ≈ 4e-5 and that SNR
+    /// is ≈ 0.01 (the resolution argument of Hoogeboom et al. 2023, "simple diffusion").
+    public var betaSchedule = "linear"
+    public var betaStart = 0.0001
+    public var betaEnd = 0.02
+    /// What the UNet predicts (diffusers `prediction_type`): v = √ᾱ_t·ε − √(1−ᾱ_t)·x₀ (Salimans & Ho 2022), not ε.
+    /// ‖v̂ − v‖² = ‖ε̂ − ε‖²/ᾱ_t, so v weights the noisy steps where only the caption tells what x₀ holds; under the
+    /// ε loss the caption lowered the loss by ~ᾱ_t·Var(x₀|x_t) there, too little to learn (ε̂ moved by ~0.001
+    /// between captions after 800 steps, and by 0.005 with random context).
+    public var prediction = "v_prediction"
+
+    /// `scheduler/scheduler_config.json` (DDIM, 1000 training steps, SD 1.5's other settings).
+    public var schedulerConfig: [String: Any] {
+        ["_class_name": "DDIMScheduler", "num_train_timesteps": 1000, "beta_start": betaStart, "beta_end": betaEnd,
+         "beta_schedule": betaSchedule, "steps_offset": 1, "set_alpha_to_one": false, "clip_sample": false,
+         "prediction_type": prediction, "timestep_spacing": "leading"]
     }
 
-    /// ᾱ_t of the scheduler above (β_i = (√0.00085 + (√0.012 − √0.00085)·i/999)², ᾱ_t = Π_{i≤t}(1 − β_i)).
-    public static let alphasCumprod: [Float] = {
-        let (a, b) = (0.00085.squareRoot(), 0.012.squareRoot())
-        var prod = 1.0
-        return (0..<1000).map { i in
-            let beta = pow(a + (b - a) * Double(i) / 999, 2)
-            prod *= 1 - beta
-            return Float(prod)
-        }
-    }()
+    /// ᾱ_t of the scheduler above, computed the way the sampler computes it (`SchedulerConfig`).
+    public func alphasCumprod() throws -> [Float] {
+        try DefaultModelRecipe.decode(SchedulerConfig.self, schedulerConfig).schedule.alphasCumprod
+    }
 
     /// Decodes one of the config dictionaries into its typed struct, the way a model folder is read.
     public static func decode<C: Decodable>(_ type: C.Type, _ json: [String: Any]) throws -> C {

@@ -1,3 +1,4 @@
+import Diffusion
 import Foundation
 import MediaIO
 import Models
@@ -11,8 +12,9 @@ import Training
 /// (a) VAE: reconstruction MSE of single frames (decoded from the posterior mean) plus a small KL term, on
 ///     random scenes.
 /// (b) VAE frozen; text encoder, UNet and ContextDiff adapter trained jointly with the contextualized loss
-///     ‖ε_θ(x_t, c, t) − ε‖², x_t = √ᾱ_t·x₀ + k_t·r_φ(x₀, c, t, neighbours) + √(1−ᾱ_t)·ε (ContextDiff eq. 6),
-///     on 4-frame clips with the video UNet's sparse-causal attention; captions dropped to "" 10% of the time.
+///     ‖v_θ(x_t, c, t) − v‖² (or ε, per `prediction`), x_t = √ᾱ_t·x₀ + k_t·r_φ(x₀, c, t, neighbours) + √(1−ᾱ_t)·ε (ContextDiff eq. 6),
+///     on 4-frame clips with the video UNet's sparse-causal attention, every other step on single frames of
+///     independent scenes (`imageStepEvery`); captions dropped to "" 10% of the time.
 ///
 /// Checkpoints live in `workFolder/vae` and `workFolder/joint` (`Trainer.save`: parameters, AdamW moments, step);
 /// a new run continues each stage from its last checkpoint, drawing the same random numbers it would have drawn.
@@ -171,14 +173,18 @@ public final class DefaultModelTraining {
             log("stage b (text encoder + UNet + adapter): resuming at step \(trainer.state.step)")
         }
         log("stage b: \(trainer.parameters.reduce(0) { $0 + $1.variable.value.count }) parameters, \(r.jointSteps) steps of \(r.clipsPerStep)×\(r.clipFrames) frames")
-        let f = r.clipFrames
+        let alphasCumprod = try r.alphasCumprod()
+        let objective = try DefaultModelRecipe.decode(SchedulerConfig.self, r.schedulerConfig).prediction
         var window: [Float] = []
         var clock = Date()
         while trainer.state.step < r.jointSteps {
+            // Image steps: the same number of frames as single frames of independent scenes (f = 1).
+            let imageStep = r.imageStepEvery > 0 && trainer.state.step % r.imageStepEvery == 0
+            let f = imageStep ? 1 : r.clipFrames, clips = imageStep ? r.clipsPerStep * r.clipFrames : r.clipsPerStep
             let loss = trainer.step { rng in
                 // 1. Clips and captions (10% empty).
                 var frames: [Tensor] = [], ids: [[Int]] = []
-                for _ in 0..<r.clipsPerStep {
+                for _ in 0..<clips {
                     let (clip, scene) = Self.clip(sceneSeed: rng.next(), frames: f, size: r.imageSize, start: Int(rng.next() % UInt64(17 - f)))
                     frames.append(clip)
                     ids.append(tokenizer.encode(rng.uniform() < r.captionDropout ? "" : scene.caption).ids)
@@ -187,26 +193,29 @@ public final class DefaultModelTraining {
                 let x0 = GradMode.withoutGradients { vae.encode(Variable(Tensor.concat(frames, axis: 0))).mean.value * scale }
                 // 3. Prompts → context [B, 77, 64], repeated per frame → [B·F, 77, 64].
                 let text = model.text(ids)
-                let context = Variable.concat((0..<r.clipsPerStep).flatMap { b in
+                let context = Variable.concat((0..<clips).flatMap { b in
                     Array(repeating: text.slice(axis: 0, b..<(b + 1)), count: f)
                 }, axis: 0)
                 // 4. One timestep per clip; x_t on the contextualized trajectory.
-                let timesteps = (0..<r.clipsPerStep).map { _ in Int(rng.next() % 1000) }
+                let timesteps = (0..<clips).map { _ in Int(rng.next() % 1000) }
                 let noise = rng.normal(x0.shape)
-                var noisy: [Variable] = []
+                var noisy: [Variable] = [], targets: [Tensor] = []
                 for (b, t) in timesteps.enumerated() {
                     let range = (b * f)..<((b + 1) * f)
-                    let a = DefaultModelRecipe.alphasCumprod[t]
+                    let a = alphasCumprod[t]
                     let clean = Variable(x0.slice(axis: 0, range))
                     let shift = model.adapter(clean, context: context.slice(axis: 0, range), timestep: Float(t), frameCount: f)
                     let k = r.adapterConfig.shift.k(alphaCumprod: a)
-                    noisy.append(clean * a.squareRoot() + shift * k + Variable(noise.slice(axis: 0, range)) * (1 - a).squareRoot())
+                    let eps = noise.slice(axis: 0, range)
+                    noisy.append(clean * a.squareRoot() + shift * k + Variable(eps) * (1 - a).squareRoot())
+                    // Target per the scheduler's prediction type, of the unshifted x_t − k_t·r (what the sampler reads).
+                    targets.append(objective.target(noise: eps, x0: clean.value, alphaCumprod: a))
                 }
-                // 5. ε-prediction with the video UNet (sparse-causal attention across the clip's frames).
+                // 5. ε- or v-prediction with the video UNet (sparse-causal attention across a clip's frames).
                 let prediction = model.unet(Variable.concat(noisy, axis: 0),
                                             timesteps: timesteps.flatMap { Array(repeating: Float($0), count: f) },
-                                            context: context, frames: .frames(count: f, sources: .sparseCausal))
-                return Variable.mseLoss(prediction, Variable(noise))
+                                            context: context, frames: imageStep ? .perFrame : .frames(count: f, sources: .sparseCausal))
+                return Variable.mseLoss(prediction, Variable(Tensor.concat(targets, axis: 0)))
             }
             window.append(loss)
             let step = trainer.state.step
@@ -252,7 +261,7 @@ public final class DefaultModelTraining {
         try Self.writeJSON(textConfig, to: staging + "/text_encoder/config.json")
         try Self.writeJSON(r.vaeConfig(scalingFactor: Float(scale)), to: staging + "/vae/config.json")
         try Self.writeJSON(r.unetConfig, to: staging + "/unet/config.json")
-        try Self.writeJSON(DefaultModelRecipe.schedulerConfig, to: staging + "/scheduler/scheduler_config.json")
+        try Self.writeJSON(r.schedulerConfig, to: staging + "/scheduler/scheduler_config.json")
         try JSONEncoder.sorted.encode(r.adapterConfig).write(to: URL(fileURLWithPath: staging + "/adapter/config.json"))
         try Self.writeJSON(["_class_name": "StableDiffusionPipeline", "_ctxedit_recipe": "DefaultModelRecipe",
                             "scheduler": ["diffusers", "DDIMScheduler"], "text_encoder": ["transformers", "CLIPTextModel"],

@@ -61,6 +61,33 @@ import Testing
         #expect(zip(x.scalars, last.scalars).allSatisfy { abs($0 - $1) <= 2e-5 })
     }
 
+    /// The training target of each prediction type (`Prediction.target`, of the unshifted x_t) is what the
+    /// shifted sampler reads: fed the exact target at every step, DDIM lands on the forward marginal each time
+    /// (linear β schedule, as the default model's).
+    @Test(arguments: [DDIMScheduler.Prediction.epsilon, .vPrediction, .sample])
+    func exactTargetsLandOnTheMarginals(_ prediction: DDIMScheduler.Prediction) {
+        var config = SchedulerConfig.stableDiffusion15
+        config.prediction = prediction
+        config.betaSchedule = .linear
+        config.betaStart = 0.0001
+        config.betaEnd = 0.02
+        var traj = ContextualTrajectory(sampler: config.sampler(), inverse: config.inverse())
+        traj.setTimesteps(20)
+        let x0 = randomLatent([1, 4, 8, 8], seed: 16), eps = randomLatent([1, 4, 8, 8], seed: 17)
+        let r = randomLatent([1, 4, 8, 8], seed: 18) * 0.5
+        var x = traj.noised(x0, shift: r, noise: eps, timestep: traj.sampler.timesteps[0])
+        for t in traj.sampler.timesteps {
+            let target = prediction.target(noise: eps, x0: x0, alphaCumprod: traj.sampler.alphaCumprod(t))
+            x = traj.step(modelOutput: target, timestep: t, sample: x, shift: FixedShift(r: r), context: Tensor(shape: [1, 1, 1]),
+                          frameCount: 1)
+            let s = traj.sampler.previousTimestep(t)
+            if s >= 0 {
+                let expected = traj.noised(x0, shift: r, noise: eps, timestep: s)
+                #expect(zip(x.scalars, expected.scalars).allSatisfy { abs($0 - $1) <= 1e-4 }, "\(prediction) at s=\(s)")
+            }
+        }
+    }
+
     /// A shift that depends on x₀ (r = 0.8·x₀, like the default model's adapter): reading x₀ from the source
     /// (`shiftFrom`, the editing rule) lands exactly on the marginals with the true ε; reading it from each step's
     /// estimate x̃₀ (which still contains k_t·r) does not.

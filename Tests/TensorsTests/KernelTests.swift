@@ -11,6 +11,22 @@ import CKernels
         #expect(maxError(x.linear(weight: w, bias: nil), Naive.linear(x, w, nil), tolerance: 1e-4, label: "linear no bias") <= 1e-4)
     }
 
+    /// After the first GEMM OpenBLAS's workers run with the short poll (`BLASThreads`): OpenBLAS has re-read its
+    /// environment (its `openblas_thread_timeout()` reports the exponent; 0 while unset), and products on the
+    /// restarted workers, large enough to be split across them, still match the naive ones.
+    @Test func blasWorkersRestartWithTheShortPoll() throws {
+        let x = randomTensor([2, 150, 128], seed: 60), w = randomTensor([96, 128], seed: 61)
+        let first = x.linear(weight: w, bias: nil)
+        let symbol = try #require(dlsym(UnsafeMutableRawPointer(bitPattern: 0), "openblas_thread_timeout"),
+                                  "not linked against OpenBLAS")
+        let timeout = unsafeBitCast(symbol, to: (@convention(c) () -> Int32).self)()
+        // Ours (4) unless the user had set the variable, which OpenBLAS then read at load.
+        let value = try #require(getenv("OPENBLAS_THREAD_TIMEOUT").map { String(cString: $0) })
+        #expect(timeout > 0 && timeout == Int32(value))
+        #expect(maxError(first, Naive.linear(x, w, nil), tolerance: 1e-3, label: "linear after restart") <= 1e-3)
+        #expect(x.linear(weight: w, bias: nil) == first)
+    }
+
     @Test(arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0), (3, 1, 0), (1, 2, 0)])
     func conv2dMatchesNaive(_ params: (Int, Int, Int)) {
         let (k, stride, pad) = params

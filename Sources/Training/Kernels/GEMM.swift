@@ -1,4 +1,5 @@
 import COpenBLAS
+import Tensors
 
 /// Row-major C[M,N] = α·op(A)·op(B) + β·C through OpenBLAS, for the backward kernels.
 ///
@@ -14,6 +15,7 @@ func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, al
         for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
         return
     }
+    _ = BLASThreads.configured
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }

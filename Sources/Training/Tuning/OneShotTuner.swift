@@ -83,13 +83,7 @@ public final class OneShotTuner {
         let r = model.adapter(Variable(x0), context: context, timestep: Float(t), frameCount: f)
         let xt = Variable(x0 * sa + noise * sb) + r * k
         let prediction = model.unet(xt, timesteps: Array(repeating: Float(t), count: f), context: context, frames: frames)
-        let target: Tensor
-        switch self.prediction {
-        case .epsilon: target = noise
-        case .vPrediction: target = noise * sa - x0 * sb
-        case .sample: target = x0
-        }
-        return Variable.mseLoss(prediction, Variable(target))
+        return Variable.mseLoss(prediction, Variable(self.prediction.target(noise: noise, x0: x0, alphaCumprod: a)))
     }
 
     /// One optimizer update on this step's (t, ε); returns the loss before the update.
