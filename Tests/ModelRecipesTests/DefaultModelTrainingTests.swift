@@ -1,0 +1,47 @@
+import Diffusion
+import Foundation
+import Models
+import Testing
+@testable import ModelRecipes
+
+/// `make model`'s training at toy size (32x32 frames, one VAE step, joint steps of both kinds): it runs, resumes
+/// and exports a folder that loads, with the recipe's objective in its scheduler config.
+@Suite struct DefaultModelTrainingTests {
+    @Test func toyRunTrainsBothStepKindsResumesAndExports() throws {
+        var r = DefaultModelRecipe()
+        r.imageSize = 32
+        r.vaeBatch = 1
+        r.vaeSteps = 1
+        r.clipsPerStep = 1
+        r.clipFrames = 2
+        r.jointSteps = 2
+        r.checkpointEvery = 1
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("ctxedit-toy-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        var lines: [String] = []
+        let training = DefaultModelTraining(recipe: r, workFolder: work + "/work")
+        training.logEvery = 1
+        training.log = { lines.append($0) }
+        try training.trainVAE()
+        try training.trainJoint()
+        // Step 0 is an image step (2 single frames), step 1 a clip step (1 clip of 2 frames); both give a loss.
+        let losses = lines.filter { $0.hasPrefix("joint step") }
+        #expect(losses.count == 2 && losses.allSatisfy { !$0.contains("nan") && !$0.contains("inf") }, "\(lines)")
+
+        // A longer run continues from the checkpoint instead of starting over.
+        var longer = r
+        longer.jointSteps = 3
+        let resumed = DefaultModelTraining(recipe: longer, workFolder: work + "/work")
+        resumed.log = { lines.append($0) }
+        try resumed.trainJoint()
+        #expect(lines.contains { $0.contains("resuming at step 2") }, "\(lines)")
+
+        try resumed.export(to: work + "/model")
+        let folder = try ModelFolder(path: work + "/model")
+        let scheduler = try loadConfig(SchedulerConfig.self, from: folder.component("scheduler") + "/scheduler_config.json")
+        #expect(scheduler.prediction == .vPrediction && scheduler.betaSchedule == .linear && scheduler.betaEnd == 0.02)
+        _ = try folder.loadUNet()
+        _ = try folder.loadTextEncoder()
+        #expect(try folder.loadAdapter() != nil)
+    }
+}
