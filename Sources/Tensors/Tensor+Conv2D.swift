@@ -28,7 +28,8 @@ extension Tensor {
         let ho = (h + 2 * padding - kh) / stride + 1, wo = (w + 2 * padding - kw) / stride + 1
         precondition(ho > 0 && wo > 0, "conv2d: kernel \(kh)x\(kw) larger than padded input \(h)x\(w)")
         let kdim = c * kh * kw, plane = ho * wo
-        var out = Tensor(shape: [n, o, ho, wo])
+        // Every output element is written (GEMMs with β = 0, or the grouped path's copies): no zero fill.
+        var out = Tensor(shape: [n, o, ho, wo], scalars: Tensor.unfilled(n * o * ho * wo))
         let direct = kh == 1 && kw == 1 && stride == 1 && padding == 0
         // Small planes: several images side by side in one GEMM ([O, K] · [K, g·plane]), so the weights are read
         // once per group instead of once per image (deep UNet layers: 8x8 planes, K = 11520).
@@ -51,7 +52,7 @@ extension Tensor {
         let n = shape[0], c = shape[1], h = shape[2], w = shape[3]
         let o = weight.shape[0], kh = weight.shape[2], kw = weight.shape[3], plane = ho * wo
         let bandRows = max(1, min(ho, im2colBudget / max(1, kdim * wo)))
-        var col = direct ? [] : [Float](repeating: 0, count: kdim * bandRows * wo)
+        var col = direct ? [] : Tensor.unfilled(kdim * bandRows * wo)
 
         out.scalars.withUnsafeMutableBufferPointer { op in
             scalars.withUnsafeBufferPointer { xp in
@@ -89,8 +90,9 @@ extension Tensor {
                      stride: Int, padding: Int, direct: Bool) {
         let n = shape[0], c = shape[1], h = shape[2], w = shape[3]
         let o = weight.shape[0], kh = weight.shape[2], kw = weight.shape[3], plane = ho * wo
-        var col = [Float](repeating: 0, count: kdim * group * plane)
-        var y = [Float](repeating: 0, count: o * group * plane)
+        // Fully written before read: im2col writes padding zeros itself, the GEMM has β = 0.
+        var col = Tensor.unfilled(kdim * group * plane)
+        var y = Tensor.unfilled(o * group * plane)
         out.scalars.withUnsafeMutableBufferPointer { op in
             scalars.withUnsafeBufferPointer { xp in
                 weight.scalars.withUnsafeBufferPointer { wp in

@@ -17,14 +17,15 @@ extension Tensor {
     /// Largest transformed-input / GEMM-output buffer in floats (64 MB each).
     public static let winogradBudget = 16 << 20
 
-    /// Whether `conv2d(algorithm: .automatic)` takes the Winograd path: 3x3, stride 1, padding 1, at least 128
+    /// Whether `conv2d(algorithm: .automatic)` takes the Winograd path: 3x3, stride 1, padding 1, at least 32
     /// tiles (T = N·⌈H/4⌉·⌈W/4⌉) and 32 channels each way. The filter transform costs O·C per call whatever T is
-    /// and the 36 GEMMs are [O, C]·[C, T]; measured on 2 cores (docs/PERFORMANCE.md), Winograd won from T = 128
-    /// (320 channels at 32x32, batch 2: 19 vs 30 ms; 128 channels at 512x512: 355 vs 676 ms) and lost below
-    /// (640 channels at 16x16, batch 2, T = 32: 112 vs 27 ms).
+    /// and the 36 GEMMs are [O, C]·[C, T]. Measured on 2 cores (docs/PERFORMANCE.md; Winograd vs im2col, both
+    /// without zero-filled scratch): T = 32 wins (640 channels at 16x16, batch 2: 14.8 vs 20.3 ms; 1280 at 16x16,
+    /// batch 2: 52 vs 78 ms), T = 16 ties (640 at 16x16, batch 1: 13.0 vs 10.7 ms; 1280 at 4x4, batch 16: 47.5 vs
+    /// 47.9 ms), T = 8 loses (1280 at 8x8, batch 2: 47 vs 22 ms).
     static func prefersWinograd(n: Int, c: Int, o: Int, h: Int, w: Int, kh: Int, kw: Int, stride: Int, padding: Int) -> Bool {
         guard kh == 3 && kw == 3 && stride == 1 && padding == 1 else { return false }
-        return n * ((h + 3) / 4) * ((w + 3) / 4) >= 128 && c >= 32 && o >= 32
+        return n * ((h + 3) / 4) * ((w + 3) / 4) >= 32 && c >= 32 && o >= 32
     }
 
     /// - self: [N, C, H, W]; weight: [O, C, 3, 3]; bias: [O] → [N, O, H, W] (stride 1, padding 1).
@@ -35,10 +36,13 @@ extension Tensor {
         let tilesY = (h + 3) / 4, tilesX = (w + 3) / 4, tileRows = n * tilesY
         let rowsPerChunk = max(1, min(tileRows, budget / (36 * max(c, o) * tilesX)))
         let chunk = rowsPerChunk * tilesX
-        var out = Tensor(shape: [n, o, h, w])
-        var u = [Float](repeating: 0, count: 36 * o * c)
-        var v = [Float](repeating: 0, count: 36 * c * chunk)
-        var m = [Float](repeating: 0, count: 36 * o * chunk)
+        // Every element of these is written before it is read (filters, input rows, GEMMs with β = 0, output
+        // rows), so they skip the zero fill: U alone is 59 MB at 640 channels, and filling it cost more than its
+        // 36 GEMMs at 16x16.
+        var out = Tensor(shape: [n, o, h, w], scalars: Tensor.unfilled(n * o * h * w))
+        var u = Tensor.unfilled(36 * o * c)
+        var v = Tensor.unfilled(36 * c * chunk)
+        var m = Tensor.unfilled(36 * o * chunk)
         let biasValues = bias?.scalars ?? [Float](repeating: 0, count: o)
         let scratchSize = ck_winograd_scratch_size(tilesX)
         out.scalars.withUnsafeMutableBufferPointer { op in
@@ -98,5 +102,12 @@ extension Tensor {
         // The GEMMs did 36 multiply-adds per tile where im2col counts 144 per 16 outputs: report the direct count.
         FLOPCounter.add(2 * o * c * 9 * n * h * w - 2 * 36 * o * c * tileRows * tilesX)
         return out
+    }
+}
+
+extension Tensor {
+    /// Scratch storage of `count` floats (> 0) left unfilled: the caller writes every element before reading it.
+    static func unfilled(_ count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 }

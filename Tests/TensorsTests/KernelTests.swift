@@ -40,7 +40,8 @@ import CKernels
 
     @Test func winogradWhereItPays() {
         #expect(Tensor.prefersWinograd(n: 2, c: 320, o: 320, h: 32, w: 32, kh: 3, kw: 3, stride: 1, padding: 1))
-        #expect(!Tensor.prefersWinograd(n: 2, c: 640, o: 640, h: 16, w: 16, kh: 3, kw: 3, stride: 1, padding: 1))
+        #expect(Tensor.prefersWinograd(n: 2, c: 640, o: 640, h: 16, w: 16, kh: 3, kw: 3, stride: 1, padding: 1))
+        #expect(!Tensor.prefersWinograd(n: 2, c: 1280, o: 1280, h: 8, w: 8, kh: 3, kw: 3, stride: 1, padding: 1))
         #expect(!Tensor.prefersWinograd(n: 2, c: 320, o: 320, h: 64, w: 64, kh: 3, kw: 3, stride: 2, padding: 1))
         #expect(!Tensor.prefersWinograd(n: 1, c: 3, o: 128, h: 512, w: 512, kh: 3, kw: 3, stride: 1, padding: 1))
     }
