@@ -82,7 +82,8 @@ public enum Attention {
         let b = q.shape[0], tq = q.shape[1], tk = k.shape[1], width = q.shape[2], dh = width / heads
         let packedSize = ck_attention_packed_size(tk, dh), scratchSize = ck_attention_scratch_size(dh, fusedRowsPerJob)
         var packed = [Float](repeating: 0, count: b * heads * packedSize)
-        var out = Tensor(shape: q.shape)
+        // Every head writes its columns of every query row.
+        var out = q.count > 0 ? Tensor(shape: q.shape, scalars: Tensor.unfilled(q.count)) : Tensor(shape: q.shape)
         let blocks = (tq + fusedRowsPerJob - 1) / fusedRowsPerJob
         out.scalars.withUnsafeMutableBufferPointer { op in
             q.scalars.withUnsafeBufferPointer { qp in
