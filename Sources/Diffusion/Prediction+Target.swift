@@ -12,4 +12,13 @@ extension DDIMScheduler.Prediction {
         case .sample: return x0
         }
     }
+
+    /// x̂₀ from a model output at x_t (the inverse of `target` for x₀; `DDIMScheduler.predictions` without clipping).
+    public func x0(modelOutput m: Tensor, sample x: Tensor, alphaCumprod a: Float) -> Tensor {
+        switch self {
+        case .epsilon: return (x - m * (1 - a).squareRoot()) * (1 / a.squareRoot())
+        case .vPrediction: return x * a.squareRoot() - m * (1 - a).squareRoot()
+        case .sample: return m
+        }
+    }
 }

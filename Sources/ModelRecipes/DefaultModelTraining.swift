@@ -200,11 +200,24 @@ public final class DefaultModelTraining {
                 let timesteps = (0..<clips).map { _ in Int(rng.next() % 1000) }
                 let noise = rng.normal(x0.shape)
                 var noisy: [Variable] = [], targets: [Tensor] = []
+                // The adapter reads what it reads while sampling: the model's own estimate x̂₀ from the unshifted
+                // x_t (one UNet pass without gradients), not the clean x₀. Given x₀ itself, r_φ learned to copy x₀
+                // into x_t through k_t·r (a side channel the sampler does not have), the loss fell, and the model
+                // could not generate from noise.
+                let unshifted = Tensor.concat(timesteps.enumerated().map { b, t in
+                    let range = (b * f)..<((b + 1) * f), a = alphasCumprod[t]
+                    return x0.slice(axis: 0, range) * a.squareRoot() + noise.slice(axis: 0, range) * (1 - a).squareRoot()
+                }, axis: 0)
+                let estimate = GradMode.withoutGradients {
+                    model.unet(Variable(unshifted), timesteps: timesteps.flatMap { Array(repeating: Float($0), count: f) },
+                               context: Variable(context.value), frames: imageStep ? .perFrame : .frames(count: f, sources: .sparseCausal)).value
+                }
                 for (b, t) in timesteps.enumerated() {
                     let range = (b * f)..<((b + 1) * f)
                     let a = alphasCumprod[t]
                     let clean = Variable(x0.slice(axis: 0, range))
-                    let shift = model.adapter(clean, context: context.slice(axis: 0, range), timestep: Float(t), frameCount: f)
+                    let x0Estimate = objective.x0(modelOutput: estimate.slice(axis: 0, range), sample: unshifted.slice(axis: 0, range), alphaCumprod: a)
+                    let shift = model.adapter(Variable(x0Estimate), context: context.slice(axis: 0, range), timestep: Float(t), frameCount: f)
                     let k = r.adapterConfig.shift.k(alphaCumprod: a)
                     let eps = noise.slice(axis: 0, range)
                     noisy.append(clean * a.squareRoot() + shift * k + Variable(eps) * (1 - a).squareRoot())

@@ -30,7 +30,7 @@ enum ModelCard {
         | text encoder | CLIP, hidden 64, 2 layers, 4 heads, MLP 128, 77 positions; tokenizer: one BPE token per caption word (CLIP file format) |
         | UNet | block_out [32, 64], cross-attention in every block, 1 layer per block, 4 heads, cross_attention_dim 64 |
         | adapter | ContextDiff r_φ, dim 64, 2 layers, 4 heads, patch 2, quadratic k_t = √ᾱ_t(1 − √ᾱ_t) |
-        | scheduler | DDIM, scaled_linear β 0.00085–0.012, 1000 steps, steps_offset 1 (Stable Diffusion 1.5's) |
+        | scheduler | DDIM, \(r.betaSchedule) β \(r.betaStart)–\(r.betaEnd), 1000 steps, steps_offset 1, prediction_type \(r.prediction) (see docs/ARCHITECTURE.md, "The embedded default model") |
 
         Weights are fp16 safetensors in the diffusers layout.
 
@@ -42,7 +42,7 @@ enum ModelCard {
         | stage | what trains | steps | batch | lr (AdamW, cosine) | final loss | s/step | wall |
         | --- | --- | --- | --- | --- | --- | --- | --- |
         | a | VAE: MSE + \(r.klWeight)·KL | \(r.vaeSteps) | \(r.vaeBatch) frames | \(r.vaeLearningRate) | MSE \(loss(record.vae)) | \(String(format: "%.2f", record.vae.secondsPerStep)) | \(String(format: "%.0f", record.vae.wallSeconds)) s |
-        | b | text encoder + UNet + adapter: ‖ε_θ(x_t, c, t) − ε‖², x_t = √ᾱ_t·x₀ + k_t·r_φ(x₀, c, t, neighbours) + √(1−ᾱ_t)·ε | \(r.jointSteps) | \(r.clipsPerStep) clips × \(r.clipFrames) frames | \(r.jointLearningRate) | \(loss(record.joint)) | \(String(format: "%.2f", record.joint.secondsPerStep)) | \(String(format: "%.0f", record.joint.wallSeconds)) s |
+        | b | text encoder + UNet + adapter: \(r.prediction == "v_prediction" ? "‖v_θ(x_t, c, t) − v‖², v = √ᾱ_t·ε − √(1−ᾱ_t)·x₀" : "‖ε_θ(x_t, c, t) − ε‖²"), x_t = √ᾱ_t·x₀ + k_t·r_φ(x₀, c, t, neighbours) + √(1−ᾱ_t)·ε | \(r.jointSteps) | \(r.clipsPerStep) clips × \(r.clipFrames) frames; every \(r.imageStepEvery == 2 ? "other" : String(r.imageStepEvery) + "th") step \(r.clipsPerStep * r.clipFrames) single frames | \(r.jointLearningRate) | \(loss(record.joint)) | \(String(format: "%.2f", record.joint.secondsPerStep)) | \(String(format: "%.0f", record.joint.wallSeconds)) s |
 
         The last layer of every residual branch (and the UNet's `conv_out`) starts at zero (`DefaultModelRecipe.startsAtZero`).
         Caption dropout \(Int(r.captionDropout * 100))% (empty caption, for classifier-free guidance); gradient clipping 1.0;
@@ -51,7 +51,7 @@ enum ModelCard {
 
         Loss curves (step: loss):
         - VAE MSE: \(curve(record.vae))
-        - joint ε-loss: \(curve(record.joint))
+        - joint \(r.prediction == "v_prediction" ? "v" : "ε")-loss: \(curve(record.joint))
 
         Exported \(record.exportedAt ?? "n/a").
         """

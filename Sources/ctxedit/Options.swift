@@ -78,6 +78,9 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "Use the model's ContextDiff adapter: on or off.")
     var adapter = "on"
 
+    @Option(help: "Where the adapter reads x₀ while an edit denoises: source (the clip's latents, as the inversion did) or estimate (each step's x̂₀, as in text-to-image).")
+    var adapterReads = "source"
+
     @Option(help: "Which frames each frame attends to: sparse-causal (first and previous), all, or window:N.")
     var frameAttention = "sparse-causal"
 
@@ -97,6 +100,11 @@ struct SamplingOptions: ParsableArguments {
         case "on": s.useAdapter = true
         case "off": s.useAdapter = false
         default: throw ValidationError("--adapter \(adapter): give on or off.")
+        }
+        switch adapterReads {
+        case "source": s.shiftFromSource = true
+        case "estimate": s.shiftFromSource = false
+        default: throw ValidationError("--adapter-reads \(adapterReads): give source or estimate.")
         }
         switch frameAttention {
         case "sparse-causal": s.frameSources = .sparseCausal
