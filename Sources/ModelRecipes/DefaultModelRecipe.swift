@@ -38,7 +38,7 @@ public struct DefaultModelRecipe: Sendable {
     /// image steps only it used it from ~200 steps (~0.2).
     public var imageStepEvery = 2
     /// Stage (b): text encoder + UNet + adapter steps and learning rate.
-    public var jointSteps = 6000
+    public var jointSteps = 9000
     public var jointLearningRate = 1e-3
     /// Share of training captions replaced by the empty caption (classifier-free guidance needs the unconditional
     /// prediction).

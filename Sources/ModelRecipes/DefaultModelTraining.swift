@@ -171,6 +171,11 @@ public final class DefaultModelTraining {
         if FileManager.default.fileExists(atPath: jointFolder + "/" + TrainingCheckpoint.stateFileName) {
             try trainer.resume(from: jointFolder)
             log("stage b (text encoder + UNet + adapter): resuming at step \(trainer.state.step)")
+            if trainer.state.schedule != state.schedule {
+                // A longer (or shorter) run: same step, the cosine of the new length from here on.
+                trainer.reschedule(state.schedule)
+                log("stage b: learning-rate schedule now \(state.schedule)")
+            }
         }
         log("stage b: \(trainer.parameters.reduce(0) { $0 + $1.variable.value.count }) parameters, \(r.jointSteps) steps of \(r.clipsPerStep)×\(r.clipFrames) frames")
         let alphasCumprod = try r.alphasCumprod()

@@ -45,4 +45,10 @@ public final class Trainer {
     public func resume(from folder: String) throws(TrainingError) {
         state = try TrainingCheckpoint.load(from: folder, parameters: parameters, optimizer: optimizer)
     }
+
+    /// Replaces the learning-rate schedule (a run resumed with a new length keeps its step but follows the
+    /// schedule of the new length; the checkpoint's schedule ended at the old one).
+    public func reschedule(_ schedule: LRSchedule) {
+        state.schedule = schedule
+    }
 }

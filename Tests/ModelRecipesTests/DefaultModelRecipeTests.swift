@@ -37,6 +37,12 @@ import Testing
         let m = try ModelFolder(path: folder)
         let unet = try loadConfig(UNetConfig.self, from: m.component("unet") + "/config.json")
         #expect(unet.blockOutChannels == [32, 64])
+        // Its scheduler is the recipe's (the objective it was trained with: linear β, v-prediction).
+        let scheduler = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: m.component("scheduler") + "/scheduler_config.json"))) as? [String: Any]
+        let recipe = DefaultModelRecipe().schedulerConfig
+        #expect(scheduler?["prediction_type"] as? String == recipe["prediction_type"] as? String)
+        #expect(scheduler?["beta_schedule"] as? String == recipe["beta_schedule"] as? String)
+        #expect(scheduler?["beta_end"] as? Double == recipe["beta_end"] as? Double)
         _ = try m.loadUNet()
         _ = try m.loadVAE()
         _ = try m.loadTextEncoder()

@@ -5,7 +5,8 @@ import Testing
 @testable import ModelRecipes
 
 /// `make model`'s training at toy size (32x32 frames, one VAE step, joint steps of both kinds): it runs, resumes
-/// and exports a folder that loads, with the recipe's objective in its scheduler config.
+/// (a longer run on the schedule of its new length) and exports a folder that loads, with the recipe's objective in
+/// its scheduler config.
 @Suite struct DefaultModelTrainingTests {
     @Test func toyRunTrainsBothStepKindsResumesAndExports() throws {
         var r = DefaultModelRecipe()
@@ -35,6 +36,8 @@ import Testing
         resumed.log = { lines.append($0) }
         try resumed.trainJoint()
         #expect(lines.contains { $0.contains("resuming at step 2") }, "\(lines)")
+        // ... on the cosine of the new length (the checkpoint's schedule had reached zero at step 2).
+        #expect(lines.contains { $0.contains("schedule now cosine(warmupSteps: 50, totalSteps: 3") }, "\(lines)")
 
         try resumed.export(to: work + "/model")
         let folder = try ModelFolder(path: work + "/model")
