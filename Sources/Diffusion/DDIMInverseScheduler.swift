@@ -34,13 +34,7 @@ public struct DDIMInverseScheduler: Sendable {
         let sa = aS.squareRoot(), sb = (1 - aS).squareRoot()
         let ca = aT.squareRoot(), cb = (1 - aT).squareRoot()
         return (0..<sample.count).map { i in
-            let m = modelOutput[i], x = sample[i]
-            let x0: Float, eps: Float
-            switch prediction {
-            case .epsilon: x0 = (x - sb * m) / sa; eps = m
-            case .vPrediction: x0 = sa * x - sb * m; eps = sa * m + sb * x
-            case .sample: x0 = m; eps = (x - sa * m) / sb
-            }
+            let (x0, eps) = prediction.split(modelOutput[i], sample: sample[i], sa: sa, sb: sb)
             return ca * x0 + cb * eps
         }
     }

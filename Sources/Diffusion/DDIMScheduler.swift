@@ -65,18 +65,12 @@ public struct DDIMScheduler: Sendable {
     /// The timestep reached from `t` by one step (diffusers: t − ⌊T/n⌋).
     public func previousTimestep(_ t: Int) -> Int { t - schedule.trainTimesteps / inferenceSteps }
 
-    /// x̂₀ and ε̂ from the model output at `t`, per the prediction type.
-    /// - epsilon: x̂₀ = (x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t; v: x̂₀ = √ᾱ_t·x_t − √(1−ᾱ_t)·v, ε̂ = √ᾱ_t·v + √(1−ᾱ_t)·x_t.
+    /// x̂₀ and ε̂ from the model output at `t`, per the prediction type (`Prediction.split`), x̂₀ clipped if set.
     public func predictions(modelOutput: [Float], timestep t: Int, sample: [Float]) -> (x0: [Float], eps: [Float]) {
         let a = alphaCumprod(t), sa = a.squareRoot(), sb = (1 - a).squareRoot()
         var x0 = [Float](repeating: 0, count: sample.count), eps = x0
         for i in 0..<sample.count {
-            let m = modelOutput[i], x = sample[i]
-            switch prediction {
-            case .epsilon: x0[i] = (x - sb * m) / sa; eps[i] = m
-            case .vPrediction: x0[i] = sa * x - sb * m; eps[i] = sa * m + sb * x
-            case .sample: x0[i] = m; eps[i] = (x - sa * m) / sb
-            }
+            (x0[i], eps[i]) = prediction.split(modelOutput[i], sample: sample[i], sa: sa, sb: sb)
             if clipSample { x0[i] = min(max(x0[i], -clipSampleRange), clipSampleRange) }
         }
         return (x0, eps)

@@ -129,9 +129,9 @@ public struct DefaultModelRecipe: Sendable {
          "prediction_type": prediction, "timestep_spacing": "leading"]
     }
 
-    /// ᾱ_t of the scheduler above, computed the way the sampler computes it (`SchedulerConfig`).
-    public func alphasCumprod() throws -> [Float] {
-        try DefaultModelRecipe.decode(SchedulerConfig.self, schedulerConfig).schedule.alphasCumprod
+    /// The scheduler above as the sampler reads it (its ᾱ_t and prediction type are what training uses).
+    public func scheduler() throws -> SchedulerConfig {
+        try DefaultModelRecipe.decode(SchedulerConfig.self, schedulerConfig)
     }
 
     /// Decodes one of the config dictionaries into its typed struct, the way a model folder is read.

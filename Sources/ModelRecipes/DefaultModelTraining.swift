@@ -178,14 +178,15 @@ public final class DefaultModelTraining {
             }
         }
         log("stage b: \(trainer.parameters.reduce(0) { $0 + $1.variable.value.count }) parameters, \(r.jointSteps) steps of \(r.clipsPerStep)×\(r.clipFrames) frames")
-        let alphasCumprod = try r.alphasCumprod()
-        let objective = try DefaultModelRecipe.decode(SchedulerConfig.self, r.schedulerConfig).prediction
+        let scheduler = try r.scheduler()
+        let alphasCumprod = scheduler.schedule.alphasCumprod, objective = scheduler.prediction
         var window: [Float] = []
         var clock = Date()
         while trainer.state.step < r.jointSteps {
             // Image steps: the same number of frames as single frames of independent scenes (f = 1).
             let imageStep = r.imageStepEvery > 0 && trainer.state.step % r.imageStepEvery == 0
             let f = imageStep ? 1 : r.clipFrames, clips = imageStep ? r.clipsPerStep * r.clipFrames : r.clipsPerStep
+            let attention: FrameAttention = imageStep ? .perFrame : .frames(count: f, sources: .sparseCausal)
             let loss = trainer.step { rng in
                 // 1. Clips and captions (10% empty).
                 var frames: [Tensor] = [], ids: [[Int]] = []
@@ -203,6 +204,7 @@ public final class DefaultModelTraining {
                 }, axis: 0)
                 // 4. One timestep per clip; x_t on the contextualized trajectory.
                 let timesteps = (0..<clips).map { _ in Int(rng.next() % 1000) }
+                let frameTimesteps = timesteps.flatMap { Array(repeating: Float($0), count: f) }
                 let noise = rng.normal(x0.shape)
                 var noisy: [Variable] = [], targets: [Tensor] = []
                 // The adapter reads what it reads while sampling: the model's own estimate x̂₀ from the unshifted
@@ -214,25 +216,21 @@ public final class DefaultModelTraining {
                     return x0.slice(axis: 0, range) * a.squareRoot() + noise.slice(axis: 0, range) * (1 - a).squareRoot()
                 }, axis: 0)
                 let estimate = GradMode.withoutGradients {
-                    model.unet(Variable(unshifted), timesteps: timesteps.flatMap { Array(repeating: Float($0), count: f) },
-                               context: Variable(context.value), frames: imageStep ? .perFrame : .frames(count: f, sources: .sparseCausal)).value
+                    model.unet(Variable(unshifted), timesteps: frameTimesteps, context: Variable(context.value), frames: attention).value
                 }
                 for (b, t) in timesteps.enumerated() {
                     let range = (b * f)..<((b + 1) * f)
                     let a = alphasCumprod[t]
-                    let clean = Variable(x0.slice(axis: 0, range))
-                    let x0Estimate = objective.x0(modelOutput: estimate.slice(axis: 0, range), sample: unshifted.slice(axis: 0, range), alphaCumprod: a)
+                    let plain = unshifted.slice(axis: 0, range)
+                    let x0Estimate = objective.x0(modelOutput: estimate.slice(axis: 0, range), sample: plain, alphaCumprod: a)
                     let shift = model.adapter(Variable(x0Estimate), context: context.slice(axis: 0, range), timestep: Float(t), frameCount: f)
-                    let k = r.adapterConfig.shift.k(alphaCumprod: a)
-                    let eps = noise.slice(axis: 0, range)
-                    noisy.append(clean * a.squareRoot() + shift * k + Variable(eps) * (1 - a).squareRoot())
+                    noisy.append(Variable(plain) + shift * r.adapterConfig.shift.k(alphaCumprod: a))
                     // Target per the scheduler's prediction type, of the unshifted x_t − k_t·r (what the sampler reads).
-                    targets.append(objective.target(noise: eps, x0: clean.value, alphaCumprod: a))
+                    targets.append(objective.target(noise: noise.slice(axis: 0, range), x0: x0.slice(axis: 0, range), alphaCumprod: a))
                 }
                 // 5. ε- or v-prediction with the video UNet (sparse-causal attention across a clip's frames).
-                let prediction = model.unet(Variable.concat(noisy, axis: 0),
-                                            timesteps: timesteps.flatMap { Array(repeating: Float($0), count: f) },
-                                            context: context, frames: imageStep ? .perFrame : .frames(count: f, sources: .sparseCausal))
+                let prediction = model.unet(Variable.concat(noisy, axis: 0), timesteps: frameTimesteps, context: context,
+                                            frames: attention)
                 return Variable.mseLoss(prediction, Variable(Tensor.concat(targets, axis: 0)))
             }
             window.append(loss)

@@ -83,7 +83,7 @@ public enum Attention {
         let packedSize = ck_attention_packed_size(tk, dh), scratchSize = ck_attention_scratch_size(dh, fusedRowsPerJob)
         var packed = [Float](repeating: 0, count: b * heads * packedSize)
         // Every head writes its columns of every query row.
-        var out = q.count > 0 ? Tensor(shape: q.shape, scalars: Tensor.unfilled(q.count)) : Tensor(shape: q.shape)
+        var out = Tensor(shape: q.shape, scalars: Tensor.unfilled(q.count))
         let blocks = (tq + fusedRowsPerJob - 1) / fusedRowsPerJob
         out.scalars.withUnsafeMutableBufferPointer { op in
             q.scalars.withUnsafeBufferPointer { qp in

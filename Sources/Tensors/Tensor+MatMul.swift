@@ -21,8 +21,8 @@ extension Tensor {
         let rows = count / max(inF, 1)
         var outShape = shape
         outShape[outShape.count - 1] = outF
-        // Every element is written (the bias rows, or the GEMM with β = 0): no zero fill unless empty.
-        var out = rows * outF > 0 && inF > 0 ? Tensor(shape: outShape, scalars: Tensor.unfilled(rows * outF)) : Tensor(shape: outShape)
+        // Every element is written (the bias rows, or the GEMM with β = 0); an empty product (in = 0) keeps the zero fill.
+        var out = inF > 0 ? Tensor(shape: outShape, scalars: Tensor.unfilled(rows * outF)) : Tensor(shape: outShape)
         out.scalars.withUnsafeMutableBufferPointer { o in
             scalars.withUnsafeBufferPointer { x in
                 weight.scalars.withUnsafeBufferPointer { w in
@@ -47,9 +47,9 @@ extension Tensor {
         let m = shape[rank - 2], k = shape[rank - 1], n = other.shape[rank - 1]
         precondition(other.shape[rank - 2] == k, "matmul: inner sizes \(k) and \(other.shape[rank - 2]) differ")
         let batch = count / max(m * k, 1)
-        let outShape = Array(shape.dropLast(2)) + [m, n], outCount = batch * m * n
+        let outShape = Array(shape.dropLast(2)) + [m, n]
         // The GEMMs (β = 0) write every element; an empty product (k = 0) keeps the zero fill.
-        var out = outCount > 0 && k > 0 ? Tensor(shape: outShape, scalars: Tensor.unfilled(outCount)) : Tensor(shape: outShape)
+        var out = k > 0 ? Tensor(shape: outShape, scalars: Tensor.unfilled(batch * m * n)) : Tensor(shape: outShape)
         out.scalars.withUnsafeMutableBufferPointer { o in
             scalars.withUnsafeBufferPointer { a in
                 other.scalars.withUnsafeBufferPointer { b in

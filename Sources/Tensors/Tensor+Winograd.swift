@@ -104,10 +104,3 @@ extension Tensor {
         return out
     }
 }
-
-extension Tensor {
-    /// Scratch storage of `count` floats (> 0) left unfilled: the caller writes every element before reading it.
-    static func unfilled(_ count: Int) -> [Float] {
-        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
-    }
-}

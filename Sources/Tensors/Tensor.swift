@@ -35,6 +35,13 @@ public struct Tensor: Sendable {
         }
     }
 
+    /// Storage of `count` floats left unfilled: the caller writes every element before reading it. No buffer for
+    /// count 0 (see `init(shape:uninitialized:)`).
+    static func unfilled(_ count: Int) -> [Float] {
+        guard count > 0 else { return [] }
+        return [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
     public var count: Int { scalars.count }
     public var rank: Int { shape.count }
 

@@ -22,7 +22,7 @@ import Testing
         #expect(ids.prefix(10).count == 10 && !ids[1..<9].contains(tokenizer.eosID))
         // ᾱ of DDPM's linear schedule at both ends: ᾱ_0 = 1 − β_0, and at T the mean of a 16x16 latent
         // (256 positions) is buried: 256·ᾱ_T/(1 − ᾱ_T) < 0.02.
-        let alphas = try r.alphasCumprod()
+        let alphas = try r.scheduler().schedule.alphasCumprod
         #expect(alphas.count == 1000 && abs(alphas[0] - (1 - 0.0001)) < 1e-6)
         #expect(256 * alphas[999] / (1 - alphas[999]) < 0.02)
     }
