@@ -32,6 +32,50 @@ def clip_text():
                                         num_hidden_layers=12, num_attention_heads=12, hidden_act="quick_gelu")).eval()
 
 
+class SparseCausalSelfAttention:
+    """Self-attention of a UNet run on a clip folded into the batch ([B·F, T, D], frame fastest), as ctxedit's
+    `FrameAttention.sparseCausal`: frame f attends to the keys/values of frames 0 and f−1, frames 0 and 1 to frame
+    0 alone (so the reference does the same work as ctxedit's 8-frame case, not plain per-frame attention)."""
+
+    def __init__(self, frames: int):
+        self.frames = frames
+
+    def __call__(self, attn, hidden_states, encoder_hidden_states=None, attention_mask=None, temb=None, *args, **kwargs):
+        import torch.nn.functional as F
+        n, t, _ = hidden_states.shape
+        f, h = self.frames, attn.heads
+        q, k, v = attn.to_q(hidden_states), attn.to_k(hidden_states), attn.to_v(hidden_states)
+        heads = lambda x: x.view(x.shape[0], x.shape[1], h, -1).transpose(1, 2)  # [N, heads, tokens, d]
+        clip = lambda x: x.view(n // f, f, t, -1)
+        k, v, out = clip(k), clip(v), torch.empty_like(q).view(n // f, f, t, -1)
+        qc = clip(q)
+        # Frames 0 and 1: keys of frame 0 only; frames 2…F−1: frame 0 then frame f−1.
+        single = slice(0, min(2, f))
+        keys = k[:, 0:1].expand(-1, single.stop, -1, -1)
+        vals = v[:, 0:1].expand(-1, single.stop, -1, -1)
+        o = F.scaled_dot_product_attention(heads(qc[:, single].reshape(-1, t, q.shape[-1])),
+                                           heads(keys.reshape(-1, t, q.shape[-1])), heads(vals.reshape(-1, t, q.shape[-1])))
+        out[:, single] = o.transpose(1, 2).reshape(n // f, single.stop, t, -1)
+        if f > 2:
+            rest = f - 2
+            keys = torch.cat([k[:, 0:1].expand(-1, rest, -1, -1), k[:, 1:f - 1]], dim=2).reshape(-1, 2 * t, q.shape[-1])
+            vals = torch.cat([v[:, 0:1].expand(-1, rest, -1, -1), v[:, 1:f - 1]], dim=2).reshape(-1, 2 * t, q.shape[-1])
+            o = F.scaled_dot_product_attention(heads(qc[:, 2:].reshape(-1, t, q.shape[-1])), heads(keys), heads(vals))
+            out[:, 2:] = o.transpose(1, 2).reshape(n // f, rest, t, -1)
+        return attn.to_out[1](attn.to_out[0](out.view(n, t, -1)))
+
+
+def with_frames(unet, frames, fn):
+    """Runs fn with sparse-causal self-attention over `frames` frames in every transformer block."""
+    from diffusers.models.attention_processor import AttnProcessor2_0
+    names = unet.attn_processors.keys()
+    unet.set_attn_processor({n: SparseCausalSelfAttention(frames) if "attn1" in n else AttnProcessor2_0() for n in names})
+    try:
+        return fn()
+    finally:
+        unet.set_attn_processor(AttnProcessor2_0())
+
+
 def cases(quick: bool):
     """name -> zero-argument callable, the same list and names as ctxedit-bench."""
     side = 16 if quick else 32
@@ -47,9 +91,8 @@ def cases(quick: bool):
     if not quick:
         ctx16 = torch.full((16, 77, 768), 0.1)
         out["UNet b2 64x64"] = lambda: unet(torch.full((2, 4, 64, 64), 0.1), 500, ctx2)
-        # 8 frames with guidance: batch 16. PyTorch's UNet has no cross-frame attention; this is the same work
-        # minus the doubled keys of sparse-causal attention.
-        out["UNet 8 frames b16 32x32"] = lambda: unet(torch.full((16, 4, 32, 32), 0.1), 500, ctx16)
+        # 8 frames with guidance: batch 16 = 2 clips of 8 frames, sparse-causal self-attention as ctxedit's.
+        out["UNet 8 frames b16 32x32"] = lambda: with_frames(unet, 8, lambda: unet(torch.full((16, 4, 32, 32), 0.1), 500, ctx16))
         out["VAE decode 512px"] = lambda: vae.decode(torch.full((1, 4, 64, 64), 0.1))
     return out
 

@@ -16,6 +16,7 @@ extension Job {
             "selection=\(Self.describe(pipeline.selection))",
             "steps=\(settings.steps)", "guidance=\(settings.guidance)", "negative=\(settings.negativePrompt)",
             "adapter=\(settings.useAdapter)", "frames=\(SamplerSpec.name(settings.frameSources))",
+            "region=\(settings.region.name)",
             "prompt=\(edit.prompt)", "seed=\(edit.seed)",
             "formats=\(pipeline.output.formats.map(\.rawValue).joined(separator: ","))",
         ]

@@ -29,6 +29,8 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var steps: Int
         public var adapter: Bool
         public var frameAttention: String
+        /// `auto`, `auto:T` or `whole` (absent in manifests written before regions existed).
+        public var region: String?
         /// The frame selection as written on the command line (`count`, `stride`, `start`, `crop`, `size`).
         public var selection: String
     }

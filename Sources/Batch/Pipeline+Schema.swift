@@ -1,3 +1,4 @@
+import Diffusion
 import Foundation
 import MediaIO
 
@@ -114,7 +115,7 @@ extension Pipeline {
     }
 
     static func parseSampler(_ map: YAMLMapping, paths: PathResolver) throws -> SamplerSpec {
-        try map.checkKnown(["steps", "guidance", "negative_prompt", "adapter", "frame_attention", "cache"])
+        try map.checkKnown(["steps", "guidance", "negative_prompt", "adapter", "frame_attention", "region", "cache"])
         var s = SamplerSpec()
         if let steps = map.optional("steps") {
             s.steps = try steps.int()
@@ -128,6 +129,12 @@ extension Pipeline {
                 throw f.error(.invalidValue, "expected sparse-causal, all or window:N, found \(f.shape)")
             }
             s.frameAttention = sources
+        }
+        if let r = map.optional("region") {
+            guard let region = EditRegion(parsing: try r.string()) else {
+                throw r.error(.invalidValue, "expected auto, auto:T with 0 < T < 1, or whole, found \(r.shape)")
+            }
+            s.region = region
         }
         if let c = map.optional("cache") {
             let text = try c.string()

@@ -80,6 +80,8 @@ public struct SamplerSpec: Sendable, Equatable {
     /// Use the model's ContextDiff adapter when it has one.
     public var adapter = true
     public var frameAttention = FrameAttention.Sources.sparseCausal
+    /// What each edit may change (`region: auto`, `auto:0.2` or `whole`).
+    public var region = EditSettings().region
     public var cache = CacheRule.userCache
 
     public init() {}
@@ -148,6 +150,7 @@ extension Pipeline {
         s.negativePrompt = edit.negativePrompt ?? sampler.negativePrompt
         s.useAdapter = sampler.adapter
         s.frameSources = sampler.frameAttention
+        s.region = sampler.region
         s.cacheFolder = cacheFolder
         return s
     }

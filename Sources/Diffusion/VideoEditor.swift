@@ -18,6 +18,8 @@ public struct EditSettings: Sendable {
     /// depends mostly on x₀: std 0.87 from the source latents, 0.46 from zeros, at t = 981) and washed whole frames
     /// to one colour; source latents keep the background.
     public var shiftFromSource = true
+    /// Which part of each frame the edit may change; outside it the source is kept (`EditRegion`).
+    public var region = EditRegion.auto(threshold: EditRegion.defaultThreshold)
     /// Frames per VAE call.
     public var vaeChunk = 2
     /// Where inversions are cached; nil disables the cache.
@@ -34,6 +36,8 @@ public struct EditResult: Sendable {
     public var frames: FrameBatch
     /// The denoised latents before decoding: [F, C, h, w] (scaled by the VAE's scaling factor).
     public var latents: Tensor
+    /// Where the edit was allowed to change the clip (nil: everywhere, `EditRegion.whole`).
+    public var mask: EditMask?
 }
 
 /// Predicts the noise (or v) of a batch: the UNet, or an analytic denoiser in tests.
@@ -99,14 +103,23 @@ public struct VideoEditor {
         // 4. Denoise from the inverted latent with each edit prompt, classifier-free guidance and the adapter.
         var results: [EditResult] = []
         for (e, editContext) in editContexts.enumerated() {
+            var mask: EditMask?
+            if case .auto(let threshold) = settings.region {
+                let found = EditMask.estimate(predictor: predictor, inverted: inverted, timesteps: trajectory.inverse.timesteps,
+                                              sourceContext: sourceContext, editContext: editContext, frames: frames,
+                                              threshold: threshold)
+                notes.append("edit \(e + 1): the captions differ on \(Int((found.coverage * 100).rounded()))% of the frame area; the rest is kept from the source (--region whole edits everything)")
+                mask = found
+            }
             let latents = try denoise(start: inverted.last!, context: editContext, negative: negative, frames: f,
                                       settings: settings, trajectory: trajectory, shift: shift, edit: e,
-                                      shiftFrom: settings.shiftFromSource ? x0 : nil, progress: progress, clock: &clock)
+                                      shiftFrom: settings.shiftFromSource ? x0 : nil,
+                                      keep: mask.map { ($0, inverted) }, progress: progress, clock: &clock)
             // 5. Decode.
             let decoded = try model.decodeLatents(latents, frameRate: source.frameRate, chunk: settings.vaeChunk) { done, total in
                 try report(progress, .decodeFrames, done, total, e, &clock)
             }
-            results.append(EditResult(prompt: prompts[e], frames: decoded, latents: latents))
+            results.append(EditResult(prompt: prompts[e], frames: decoded, latents: latents, mask: mask))
         }
         return results
     }
@@ -153,10 +166,14 @@ public struct VideoEditor {
     }
 
     /// The sampling loop: ε̂ = ε_u + g·(ε_c − ε_u) on a doubled batch [uncond frames ⧺ cond frames], then a
-    /// contextualized DDIM step. Guidance 1 skips the unconditional half.
+    /// contextualized DDIM step. Guidance 1 skips the unconditional half. With `keep` (a mask and the inversion's
+    /// latents), every step's result outside the mask is replaced by the inversion's latent at the same timestep
+    /// (prompt-to-prompt's local blending, Hertz et al. 2022, §3.3, with the inversion in place of the source pass).
     func denoise(start: Tensor, context: Tensor, negative: Tensor, frames f: Int, settings: EditSettings,
                  trajectory: ContextualTrajectory, shift: TrajectoryShift?, edit: Int, shiftFrom: Tensor? = nil,
+                 keep: (mask: EditMask, inverted: [Tensor])? = nil,
                  progress: ProgressHandler, clock: inout StepClock) throws -> Tensor {
+        let n = trajectory.sampler.timesteps.count
         let guided = settings.guidance != 1
         let cond = context.repeated(f)
         let batchContext = guided ? Tensor.concat([negative.repeated(f), cond], axis: 0) : cond
@@ -173,6 +190,8 @@ public struct VideoEditor {
             }
             x = trajectory.step(modelOutput: eps, timestep: t, sample: x, shift: shift, context: cond, frameCount: f,
                                 shiftFrom: shiftFrom)
+            // After step i the sample sits at the inversion's step n − 1 − i (inverted[n − i] was its start).
+            if let keep { x = keep.mask.blend(x, keeping: keep.inverted[n - 1 - i]) }
             try report(progress, .denoise, i + 1, settings.steps, edit, &clock)
         }
         return x

@@ -69,12 +69,15 @@ public enum EditBenchmark {
         }
     }
 
-    /// Editor variants: adapter on/off × sparse-causal/per-frame attention (per-frame = a window of radius 0),
-    /// plus the unedited source; with `tuning` (and at least one tuning step), also the tuned model with adapter
+    /// Editor variants: adapter on/off × sparse-causal/per-frame attention (per-frame = a window of radius 0), each
+    /// editing only where the captions disagree (`EditRegion.auto`), one editing the whole frame, plus the
+    /// unedited source (`region`: what the edited rows may change); with `tuning` (and at least one tuning step), also the tuned model with adapter
     /// and sparse-causal attention (tuning trains a fresh adapter when the model has none).
-    public static func variants(steps: Int, guidance: Float, hasAdapter: Bool, tuning: Tuning? = nil) -> [Variant] {
-        func settings(adapter: Bool, frames: FrameAttention.Sources) -> EditSettings {
+    public static func variants(steps: Int, guidance: Float, hasAdapter: Bool, tuning: Tuning? = nil,
+                                region: EditRegion = EditSettings().region) -> [Variant] {
+        func settings(adapter: Bool, frames: FrameAttention.Sources, region: EditRegion = region) -> EditSettings {
             var s = EditSettings()
+            s.region = region
             s.steps = steps
             s.guidance = guidance
             s.useAdapter = adapter
@@ -86,6 +89,8 @@ public enum EditBenchmark {
         if hasAdapter { out.append(Variant(name: "adapter, sparse-causal", settings: settings(adapter: true, frames: .sparseCausal))) }
         out.append(Variant(name: "no adapter, sparse-causal", settings: settings(adapter: false, frames: .sparseCausal)))
         if hasAdapter { out.append(Variant(name: "adapter, per-frame", settings: settings(adapter: true, frames: .window(radius: 0)))) }
+        out.append(Variant(name: "\(hasAdapter ? "adapter" : "no adapter"), sparse-causal, whole frame",
+                           settings: settings(adapter: hasAdapter, frames: .sparseCausal, region: .whole)))
         if let tuning, tuning.steps > 0 {
             out.append(Variant(name: tuning.variantName, settings: settings(adapter: true, frames: .sparseCausal), tuning: tuning))
         }

@@ -52,10 +52,14 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .customLong("tune-lr"), help: "Learning rate of that tuning (default: ctxedit tune's).")
     var tuneLR = TuningSettings().learningRate
 
+    @Option(help: "Edit region of the edited rows: auto, auto:T or whole (as ctxedit --region); one row always edits the whole frame.")
+    var region = "auto"
+
     @Option(help: "Output files: PREFIX.json and PREFIX.md.")
     var out = "out/eval"
 
     func validate() throws {
+        if EditRegion(parsing: region) == nil { throw ValidationError("--region \(region): give auto, auto:T with 0 < T < 1, or whole.") }
         if tuneSteps < 0 { throw ValidationError("--tune-steps \(tuneSteps): give 0 (no tuned row) or more.") }
         if !(tuneLR > 0 && tuneLR.isFinite) { throw ValidationError("--tune-lr \(tuneLR): give a positive learning rate, e.g. 1e-4.") }
     }
@@ -72,13 +76,14 @@ struct EvalCommand: ParsableCommand {
         options.guidance = guidance
         let cases = EditBenchmark.cases(options)
         let tuning = try self.tuning()
-        let variants = EditBenchmark.variants(steps: steps, guidance: guidance, hasAdapter: sd.adapter != nil, tuning: tuning)
+        let variants = EditBenchmark.variants(steps: steps, guidance: guidance, hasAdapter: sd.adapter != nil, tuning: tuning,
+                                              region: EditRegion(parsing: region)!)
         let start = Date()
         let results = try EditBenchmark.run(model: sd, cases: cases, variants: variants, options: options) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         let settings = ["model": sd.identity, "scenes": "\(scenes)", "seed_base": "\(seedBase)", "frames": "\(frames)",
-                        "size": "\(size)", "steps": "\(steps)", "guidance": "\(guidance)",
+                        "size": "\(size)", "steps": "\(steps)", "guidance": "\(guidance)", "region": region,
                         "tune_steps": "\(tuning?.steps ?? 0)", "tune_lr": "\(tuneLR)",
                         "seconds": String(format: "%.0f", Date().timeIntervalSince(start))]
         let table = BenchmarkTable(results: results, settings: settings)
@@ -93,7 +98,7 @@ struct EvalCommand: ParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(Report(table: table, results: results)).write(to: URL(fileURLWithPath: out + ".json"), options: .atomic)
         let tuned = tuning.map { "; tuned row: one-shot tuning on each source clip under its caption, \($0.summary)" } ?? ""
-        let header = "Edit benchmark: \(scenes) held-out scenes × 4 edits, \(frames) frames at \(size)x\(size), \(steps) DDIM steps, guidance \(guidance) (model \(sd.identity))\(tuned).\n\n"
+        let header = "Edit benchmark: \(scenes) held-out scenes × 4 edits, \(frames) frames at \(size)x\(size), \(steps) DDIM steps, guidance \(guidance), region \(region) (model \(sd.identity))\(tuned).\n\n"
         try (header + table.markdown).write(toFile: out + ".md", atomically: true, encoding: .utf8)
         print("wrote \(out).json and \(out).md")
     }

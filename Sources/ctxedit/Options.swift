@@ -81,6 +81,9 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "Where the adapter reads x₀ while an edit denoises: source (the clip's latents, as the inversion did) or estimate (each step's x̂₀, as in text-to-image).")
     var adapterReads = "source"
 
+    @Option(help: "What the edit may change: auto (only where the source caption and the prompt disagree, DiffEdit-style; the rest stays the source), auto:T (threshold T in (0,1), default 0.35; lower edits more), or whole (every pixel, for style and whole-scene edits).")
+    var region = "auto"
+
     @Option(help: "Which frames each frame attends to: sparse-causal (first and previous), all, or window:N.")
     var frameAttention = "sparse-causal"
 
@@ -106,6 +109,10 @@ struct SamplingOptions: ParsableArguments {
         case "estimate": s.shiftFromSource = false
         default: throw ValidationError("--adapter-reads \(adapterReads): give source or estimate.")
         }
+        guard let parsed = EditRegion(parsing: region) else {
+            throw ValidationError("--region \(region): give auto, auto:T with 0 < T < 1, or whole.")
+        }
+        s.region = parsed
         switch frameAttention {
         case "sparse-causal": s.frameSources = .sparseCausal
         case "all": s.frameSources = .all

@@ -1,0 +1,103 @@
+import Foundation
+import MediaIO
+import Testing
+@testable import Diffusion
+@testable import Models
+@testable import Tensors
+
+/// `EditRegion.auto`: the mask is where the two captions' predictions differ, and outside it the edit returns the
+/// source latents exactly.
+@Suite struct EditRegionTests {
+    /// A denoiser whose prediction depends on the caption only inside `box` (latent rows × columns): there it adds
+    /// the context's mean, elsewhere it is 0.1·x for every caption.
+    struct BoxPredictor: NoisePredictor {
+        let rows: Range<Int>, columns: Range<Int>
+        func predictNoise(_ x: Tensor, timesteps: [Float], context: Tensor, frames: FrameAttention) -> Tensor {
+            let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
+            let perItem = context.count / n
+            var out = x * 0.1
+            for i in 0..<n {
+                let mean = context.scalars[(i * perItem)..<((i + 1) * perItem)].reduce(0, +) / Float(perItem)
+                for ch in 0..<c { for y in rows { for xx in columns { out.scalars[((i * c + ch) * h + y) * w + xx] += mean } } }
+            }
+            return out
+        }
+    }
+
+    /// The 3x3 box, grown by one latent pixel on every side (corners included): after the 3x3 smoothing the box's
+    /// centre is the peak, its border 6/9 and corners 4/9 of it (kept at threshold 0.35, the median being 0), the
+    /// pixels beside it 3/9 (dropped); the mask is then grown by one. Exact, for every frame.
+    @Test func maskIsTheDisagreementGrownByOnePixel() throws {
+        var editor = VideoEditor(model: try tinyModel())
+        editor.predictor = BoxPredictor(rows: 2..<5, columns: 2..<5)
+        var settings = EditSettings()
+        settings.steps = 5
+        settings.guidance = 1
+        settings.cacheFolder = nil
+        let result = try editor.edit(movingSquare(), sourcePrompt: "a red square", prompts: ["a blue circle"], settings: settings)[0]
+        let mask = try #require(result.mask).mask
+        let f = mask.shape[0], h = mask.shape[2], w = mask.shape[3]
+        #expect(mask.shape == [4, 1, 8, 8])
+        for n in 0..<f {
+            for y in 0..<h {
+                for x in 0..<w {
+                    let expected: Float = (1...5).contains(y) && (1...5).contains(x) ? 1 : 0
+                    #expect(mask.scalars[(n * h + y) * w + x] == expected, "frame \(n) (\(y), \(x))")
+                }
+            }
+        }
+        #expect(editor.notes.contains { $0.contains("differ on 39% of the frame area") })  // 25 of 64 pixels
+    }
+
+    /// Outside the mask every latent is the source's x₀ bit for bit (the last step keeps inverted[0]); inside it
+    /// the edit differs. `whole` edits everywhere and reports no mask.
+    @Test func outsideTheMaskTheSourceLatentsComeBack() throws {
+        var editor = VideoEditor(model: try tinyModel())
+        editor.predictor = BoxPredictor(rows: 2..<5, columns: 2..<5)
+        var settings = EditSettings()
+        settings.steps = 5
+        settings.cacheFolder = nil
+        let clip = movingSquare()
+        let x0 = editor.model.encodeFrames(clip)
+        let masked = try editor.edit(clip, sourcePrompt: "a red square", prompts: ["a blue circle"], settings: settings)[0]
+        let mask = try #require(masked.mask).mask
+        let plane = 64, c = x0.shape[1]
+        var inside: Float = 0
+        for i in 0..<x0.count {
+            let n = i / (c * plane), p = i % plane
+            if mask.scalars[n * plane + p] == 0 {
+                #expect(masked.latents.scalars[i] == x0.scalars[i], "latent \(i)")
+            } else {
+                inside = max(inside, abs(masked.latents.scalars[i] - x0.scalars[i]))
+            }
+        }
+        #expect(inside > 1e-3, "the edit changed nothing inside its mask")
+
+        settings.region = .whole
+        let whole = try editor.edit(clip, sourcePrompt: "a red square", prompts: ["a blue circle"], settings: settings)[0]
+        #expect(whole.mask == nil)
+        let outside = (0..<x0.count).filter { mask.scalars[($0 / (c * plane)) * plane + $0 % plane] == 0 }
+        #expect(outside.contains { whole.latents.scalars[$0] != x0.scalars[$0] })
+    }
+
+    /// Captions that change nothing give an empty mask: the edit is the source's latents.
+    @Test func identicalPredictionsEditNothing() throws {
+        var editor = VideoEditor(model: try tinyModel())
+        var settings = EditSettings()
+        settings.steps = 3
+        settings.cacheFolder = nil
+        let clip = movingSquare(frames: 2)
+        let x0 = editor.model.encodeFrames(clip)
+        let same = try editor.edit(clip, sourcePrompt: "a red square", prompts: ["a red square"], settings: settings)[0]
+        #expect(try #require(same.mask).coverage == 0)
+        #expect(same.latents == x0)
+    }
+
+    @Test func regionsParseAndNameThemselves() {
+        #expect(EditRegion(parsing: "whole") == .whole)
+        #expect(EditRegion(parsing: "auto") == .auto(threshold: EditRegion.defaultThreshold))
+        #expect(EditRegion(parsing: "auto:0.2") == .auto(threshold: 0.2))
+        for bad in ["auto:0", "auto:1", "auto:x", "half", ""] { #expect(EditRegion(parsing: bad) == nil, "\(bad)") }
+        #expect(EditRegion.auto(threshold: 0.2).name == "auto:0.2" && EditRegion.auto(threshold: EditRegion.defaultThreshold).name == "auto")
+    }
+}
