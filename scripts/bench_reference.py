@@ -94,6 +94,8 @@ def cases(quick: bool):
         # 8 frames with guidance: batch 16 = 2 clips of 8 frames, sparse-causal self-attention as ctxedit's.
         out["UNet 8 frames b16 32x32"] = lambda: with_frames(unet, 8, lambda: unet(torch.full((16, 4, 32, 32), 0.1), 500, ctx16))
         out["VAE decode 512px"] = lambda: vae.decode(torch.full((1, 4, 64, 64), 0.1))
+        tokens = (torch.arange(2 * 4096 * 320) % 97 / 97 - 0.5).float().view(2, 4096, 8, 40).transpose(1, 2)
+        out["attention b2 8x4096x40"] = lambda: torch.nn.functional.scaled_dot_product_attention(tokens, tokens, tokens)
     return out
 
 

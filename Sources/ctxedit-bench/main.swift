@@ -160,6 +160,11 @@ do {
             },
             Case(name: "VAE decode 512px") { _ = vae.decode(Tensor(shape: [1, 4, 64, 64], repeating: 0.1)) },
         ]
+        // The UNet's largest attention on its own: self-attention at the 64x64 level (4096 tokens, 8 heads × 40).
+        let tokens = Tensor(shape: [2, 4096, 320], scalars: (0..<(2 * 4096 * 320)).map { Float($0 % 97) / 97 - 0.5 })
+        cases.append(Case(name: "attention b2 8x4096x40") {
+            _ = Attention.scaledDotProduct(q: tokens, k: tokens, v: tokens, heads: 8)
+        })
     }
     if !wanted.isEmpty { cases = cases.filter { wanted.contains($0.name) } }
     // The machine's dense peak: one 2048³ GEMM (the best case for OpenBLAS), against which each case's achieved
