@@ -10,7 +10,8 @@
 /// of the whole batch. That is 36 multiplies per 16 outputs instead of 144: 4× fewer GEMM FLOPs than im2col.
 /// The filter transform runs per call (prepared weights would cost 4× the 3x3 weights' memory), so Winograd
 /// only pays with enough tiles (`prefersWinograd`). Tiles go through in chunks so the transformed buffers stay
-/// within `winogradBudget` floats.
+/// within `winogradBudget` floats. With few tiles the filters are transformed one block of output channels at a
+/// time, right before that block's products (`winogradProductsInBlocks`), so they never make a trip to memory.
 import CKernels
 
 extension Tensor {
@@ -40,7 +41,8 @@ extension Tensor {
         // rows), so they skip the zero fill: U alone is 59 MB at 640 channels, and filling it cost more than its
         // 36 GEMMs at 16x16.
         var out = Tensor(shape: [n, o, h, w], scalars: Tensor.unfilled(n * o * h * w))
-        var u = Tensor.unfilled(36 * o * c)
+        let blocked = Tensor.filtersInBlocks(tiles: tileRows * tilesX, chunk: chunk, outputs: o)
+        var u = Tensor.unfilled(blocked ? 0 : 36 * o * c)
         var v = Tensor.unfilled(36 * c * chunk)
         var m = Tensor.unfilled(36 * o * chunk)
         let biasValues = bias?.scalars ?? [Float](repeating: 0, count: o)
@@ -54,9 +56,11 @@ extension Tensor {
                                 let U = SharedPointer(base: up.baseAddress!), V = SharedPointer(base: vp.baseAddress!)
                                 let M = SharedPointer(base: mp.baseAddress!), Y = SharedPointer(base: op.baseAddress!)
                                 let X = UnsafeRawPointer(xp.baseAddress!), W = UnsafeRawPointer(wp.baseAddress!)
-                                parallelChunks(o, minimumPerChunk: 8) { range in
-                                    ck_winograd_filters(W.assumingMemoryBound(to: Float.self) + range.lowerBound * c * 9,
-                                                        range.count * c, U.base + range.lowerBound * c, o * c)
+                                if !blocked {
+                                    parallelChunks(o, minimumPerChunk: 8) { range in
+                                        ck_winograd_filters(W.assumingMemoryBound(to: Float.self) + range.lowerBound * c * 9,
+                                                            range.count * c, U.base + range.lowerBound * c, o * c)
+                                    }
                                 }
                                 var row0 = 0
                                 while row0 < tileRows {
@@ -74,10 +78,15 @@ extension Tensor {
                                             }
                                         }
                                     }
-                                    for k in 0..<36 {
-                                        Tensor.sgemm(transA: false, transB: false, m: o, n: tc, k: c,
-                                                     a: U.base + k * o * c, lda: c, b: V.base + k * c * tc, ldb: tc,
-                                                     c: M.base + k * o * tc, ldc: tc)
+                                    if blocked {
+                                        Tensor.winogradProductsInBlocks(weight: W.assumingMemoryBound(to: Float.self), v: V.base,
+                                                                        m: M.base, outputs: o, channels: c, tiles: tc)
+                                    } else {
+                                        for k in 0..<36 {
+                                            Tensor.sgemm(transA: false, transB: false, m: o, n: tc, k: c,
+                                                         a: U.base + k * o * c, lda: c, b: V.base + k * c * tc, ldb: tc,
+                                                         c: M.base + k * o * tc, ldc: tc)
+                                        }
                                     }
                                     parallelChunks(o, minimumPerChunk: 2) { range in
                                         withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchSize) { scratch in
@@ -102,5 +111,44 @@ extension Tensor {
         // The GEMMs did 36 multiply-adds per tile where im2col counts 144 per 16 outputs: report the direct count.
         FLOPCounter.add(2 * o * c * 9 * n * h * w - 2 * 36 * o * c * tileRows * tilesX)
         return out
+    }
+
+    /// Block size (output channels) of `winogradProductsInBlocks`: 36·32·C transformed floats per block, 5.9 MB at
+    /// 1280 channels, which stay in the L3 cache between being written and read.
+    static let winogradFilterBlock = 32
+
+    /// Process-wide switch for benchmarks (`ctxedit-bench --winograd-blocks off`); on where `ck_gemm_narrow` has
+    /// its AVX-512 kernel.
+    nonisolated(unsafe) public static var winogradBlocksEnabled = ck_gemm_narrow_available() != 0
+
+    /// Whether the filters are transformed per block of output channels right before their products: few tiles
+    /// (T ≤ 64, a multiple of 16, all in one chunk). There the 36 products [O, C]·[C, T] are bound by reading the
+    /// transformed filters, 4× the weights: written whole (36·O·C floats, 236 MB at 1280 channels) they went to
+    /// memory and came back, one block at a time they stay in cache.
+    static func filtersInBlocks(tiles: Int, chunk: Int, outputs: Int) -> Bool {
+        winogradBlocksEnabled && tiles == chunk && tiles <= 64 && tiles % 16 == 0 && outputs >= 2 * winogradFilterBlock
+    }
+
+    /// M_k[O, T] = U_k[O, C]·V_k[C, T] for k = 0..<36, U from the 3x3 weights [O, C, 3, 3] one block of output
+    /// channels at a time (`ck_winograd_filters` into [36, block, C], then 36 unpacked narrow products), blocks
+    /// split over the cores. v: [36, C, T], m: [36, O, T].
+    static func winogradProductsInBlocks(weight: UnsafePointer<Float>, v: UnsafeMutablePointer<Float>,
+                                         m: UnsafeMutablePointer<Float>, outputs o: Int, channels c: Int, tiles t: Int) {
+        let block = winogradFilterBlock, blocks = (o + block - 1) / block
+        let W = UnsafeRawPointer(weight), V = SharedPointer(base: v), M = SharedPointer(base: m)
+        parallelChunks(blocks, minimumPerChunk: 2) { range in
+            var u = Tensor.unfilled(36 * block * c)
+            u.withUnsafeMutableBufferPointer { up in
+                let ub = up.baseAddress!
+                for b in range {
+                    let o0 = b * block, ob = min(block, o - o0)
+                    ck_winograd_filters(W.assumingMemoryBound(to: Float.self) + o0 * c * 9, ob * c, ub, ob * c)
+                    for k in 0..<36 {
+                        ck_gemm_narrow(ub + k * ob * c, c, V.base + k * c * t, t, M.base + k * o * t + o0 * t, t, ob, t, c)
+                    }
+                }
+            }
+        }
+        FLOPCounter.add(36 * 2 * o * c * t)
     }
 }

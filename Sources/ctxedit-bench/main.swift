@@ -67,7 +67,8 @@ func pytorchReference(quick: Bool, runs: Int, threads: Int, cases: [String]) -> 
 if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
     print("""
     usage: ctxedit-bench [--quick] [--runs N] [--threads N] [--cases "name,name"] [--python PATH]
-                         [--conv automatic|im2col|winograd] [--attention fused|unfused] [--default-malloc]
+                         [--conv automatic|im2col|winograd] [--attention fused|unfused] [--winograd-blocks on|off]
+                         [--default-malloc]
            ctxedit-bench --edit-memory   (peak memory of an 8-frame 512x512 edit, SD-1.5 size, random weights)
     Times the model components at Stable Diffusion 1.5 size (random weights) and, when a PyTorch environment
     exists (.venv-bench, or --python), the same shapes in diffusers on PyTorch, side by side.
@@ -76,6 +77,7 @@ if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-
 }
 if !CommandLine.arguments.contains("--default-malloc") { Allocator.keepFreedMemory() }
 if option("--attention") == "unfused" { Attention.fusedByDefault = false }
+if option("--winograd-blocks") == "off" { Tensor.winogradBlocksEnabled = false }
 switch option("--conv") {
 case "im2col": ConvAlgorithm.automaticChoice = .im2col
 case "winograd": ConvAlgorithm.automaticChoice = .winograd

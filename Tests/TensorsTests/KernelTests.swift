@@ -62,7 +62,10 @@ import CKernels
     /// decimal digit against im2col.
     /// Output channels 7 (one filter-transform job) and 40 (several, run in parallel: a per-job stride bug there once
     /// broke training while the 7-channel cases passed).
-    @Test(arguments: [(1, 16, 8, 8, 7), (2, 5, 13, 11, 7), (3, 24, 7, 9, 40), (1, 64, 17, 20, 7), (8, 32, 16, 16, 40)])
+    /// The last three have few tiles (16, 32, 64) and at least 64 output channels: with AVX-512 their filters are
+    /// transformed in blocks of 32 outputs (70: a partial last block) right before unpacked narrow products.
+    @Test(arguments: [(1, 16, 8, 8, 7), (2, 5, 13, 11, 7), (3, 24, 7, 9, 40), (1, 64, 17, 20, 7), (8, 32, 16, 16, 40),
+                      (1, 33, 16, 16, 70), (2, 20, 16, 16, 96), (1, 16, 32, 32, 64)])
     func winogradMatchesNaive(_ dims: (Int, Int, Int, Int, Int)) {
         let (n, c, h, w, o) = dims
         let x = randomTensor([n, c, h, w], seed: 40), wt = randomTensor([o, c, 3, 3], seed: 41), b = randomTensor([o], seed: 42)
@@ -70,9 +73,36 @@ import CKernels
         let tolerance: Float = 2e-4 * Float(9 * c).squareRoot()
         let fast = x.conv2d(weight: wt, bias: b, stride: 1, padding: 1, algorithm: .winograd)
         #expect(maxError(fast, ref, tolerance: tolerance, label: "winograd") <= tolerance)
+        let tiles = n * ((h + 3) / 4) * ((w + 3) / 4)
+        #expect(Tensor.filtersInBlocks(tiles: tiles, chunk: tiles, outputs: o)
+                 == (Tensor.winogradBlocksEnabled && tiles <= 64 && tiles % 16 == 0 && o >= 64))
         let chunked = x.conv3x3Winograd(weight: wt, bias: nil, budget: 1)  // one row of tiles per chunk
         #expect(maxError(chunked, Naive.conv2d(x, wt, nil, stride: 1, padding: 1), tolerance: tolerance,
                          label: "winograd one tile per chunk") <= tolerance)
+    }
+
+    /// `ck_gemm_narrow` (AVX-512 kernel where available, else its plain loop) against the naive product: every
+    /// supported width, rows that are and are not multiples of its row block, K within one block, across several
+    /// (its B blocks are 16384 floats), and K = 0; leading dimensions wider than the rows.
+    @Test(arguments: [16, 32, 48, 64])
+    func narrowProductMatchesNaive(_ n: Int) {
+        for (m, k) in [(70, 5), (64, 300), (13, 1100), (9, 0)] {
+            let (lda, ldb, ldc) = (k + 3, n + 5, n + 7)
+            let a = randomTensor([m, lda], seed: 50).scalars, b = randomTensor([max(k, 1), ldb], seed: 51).scalars
+            var c = [Float](repeating: .nan, count: m * ldc)
+            ck_gemm_narrow(a, lda, b, ldb, &c, ldc, m, n, k)
+            var worst: Float = 0
+            for i in 0..<m {
+                for j in 0..<n {
+                    var s: Float = 0
+                    for p in 0..<k { s += a[i * lda + p] * b[p * ldb + j] }
+                    worst = max(worst, abs(c[i * ldc + j] - s))
+                }
+                for j in n..<ldc { #expect(c[i * ldc + j].isNaN, "wrote past the row: \(m)x\(n)x\(k) at (\(i), \(j))") }
+            }
+            let tolerance = 1e-5 * Float(max(k, 1)).squareRoot() * 4
+            #expect(worst <= tolerance, "\(m)x\(n)x\(k): \(worst)")
+        }
     }
 
     @Test func groupNormAtStableDiffusionSize() {

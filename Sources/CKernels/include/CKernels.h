@@ -23,6 +23,14 @@ void ck_attention_rows(const float *q, long ldq, long rows, const float *packed,
 
 size_t ck_attention_scratch_size(long dh, long rows);
 
+/// C[M, N] = A[M, K] · B[K, N], row-major with leading dimensions lda, ldb, ldc, for N a multiple of 16 and at
+/// most 64: no packing (B read in place in blocks of K, A streamed once); C is only written. Written for AVX-512;
+/// elsewhere a plain loop, and ck_gemm_narrow_available() says 0.
+void ck_gemm_narrow(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n, long k);
+
+/// 1 where ck_gemm_narrow runs its AVX-512 kernel (x86-64 with AVX-512F and DQ).
+int ck_gemm_narrow_available(void);
+
 /// Mean and biased variance of x[0..<n] (two passes, partial sums in 16 lanes, totals in double).
 void ck_moments(const float *x, long n, float *mean, float *variance);
 
