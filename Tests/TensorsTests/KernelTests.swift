@@ -158,17 +158,22 @@ import CKernels
         #expect(maxError(fused, ref, tolerance: 2e-5, label: "fused \(dims)") <= 2e-5)
     }
 
-    /// Each compiled copy of the fused kernel (AVX-512, AVX2, 4-wide) that this CPU can run gives the same result.
+    /// Each compiled copy of the fused kernel (AVX-512, AVX2, 4-wide) that this CPU can run gives the same result,
+    /// at head widths whose last vector of P·V is full (80), at most half used (40, 24, 8, 36: the half-vector
+    /// path) or neither. One test, so no other test switches the kernel copy while it runs.
     @Test func fusedAttentionAtEveryVectorWidth() {
-        let q = randomTensor([1, 37, 160], seed: 53) * 4, k = randomTensor([1, 300, 160], seed: 54)
-        let v = randomTensor([1, 300, 160], seed: 55)
-        let ref = Naive.attention(q: q, k: k, v: v, heads: 2)
         let best = ck_attention_use_level(-1)
         defer { _ = ck_attention_use_level(-1) }
-        for level in 0...best {
-            #expect(ck_attention_use_level(Int32(level)) == Int32(level))
-            let fused = Attention.scaledDotProduct(q: q, k: k, v: v, heads: 2)
-            #expect(maxError(fused, ref, tolerance: 2e-5, label: "fused at level \(level)") <= 2e-5)
+        for (heads, dh) in [(2, 80), (4, 40), (3, 24), (2, 8), (1, 36)] {
+            let width = heads * dh
+            let q = randomTensor([1, 37, width], seed: 53) * 4, k = randomTensor([1, 300, width], seed: 54)
+            let v = randomTensor([1, 300, width], seed: 55)
+            let ref = Naive.attention(q: q, k: k, v: v, heads: heads)
+            for level in 0...best {
+                #expect(ck_attention_use_level(Int32(level)) == Int32(level))
+                let fused = Attention.scaledDotProduct(q: q, k: k, v: v, heads: heads)
+                #expect(maxError(fused, ref, tolerance: 2e-5, label: "fused at level \(level), head width \(dh)") <= 2e-5)
+            }
         }
     }
 
