@@ -45,8 +45,8 @@ DEMO_PROMPT ?= a blue square moving right on a gray background
 demo: release
 	@mkdir -p $(OUT)
 	$(RELEASE) $(DEMO_CLIP) --prompt "$(DEMO_PROMPT)" --size 64 --frames 8 --steps 25 --guidance 5 \
-		--no-cache --out $(OUT)/demo-edit.mp4 --strip $(OUT)/demo-strip.png
-	@echo "demo: wrote $(OUT)/demo-edit.mp4 and $(OUT)/demo-strip.png (source row, edited row)"
+		--no-cache --out $(OUT)/demo-edit.mp4 --strip $(OUT)/demo-strip.png --show-region
+	@echo "demo: wrote $(OUT)/demo-edit.mp4 and $(OUT)/demo-strip.png (source row, edited row, edit region)"
 
 # Retrains the default model from scratch (~80 min of compute on 2 cores); a stopped run continues from MODEL_WORK.
 MODEL_WORK ?= .build/default-model-training

@@ -42,6 +42,9 @@ struct EditCommand: ParsableCommand {
     @Option(help: "Write a PNG strip: the source row, then one row per edit.")
     var strip: String?
 
+    @Flag(help: "In the --strip, under each edit row, its edit region: the source with what the edit kept dimmed (--region auto).")
+    var showRegion = false
+
     func validate() throws {
         if prompt.isEmpty { throw ValidationError("give at least one --prompt \"what the clip should show\".") }
         if prompt.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
@@ -83,9 +86,17 @@ struct EditCommand: ParsableCommand {
             }
         }
         if let strip {
-            let sheet = ContactSheet.compose(rows: [clip.frames] + results.map(\.frames.images))
+            var rows = [clip.frames]
+            for result in results {
+                rows.append(result.frames.images)
+                if showRegion, let mask = result.mask { rows.append(mask.overlay(on: clip.frames)) }
+            }
+            let sheet = ContactSheet.compose(rows: rows)
             try ImageWriter.writePNG(sheet, to: strip, inputs: [video])
-            print("wrote \(strip) (source row + \(results.count) edit row(s))")
+            let regions = showRegion && results.contains { $0.mask != nil } ? ", each with its edit region below" : ""
+            print("wrote \(strip) (source row + \(results.count) edit row(s)\(regions))")
+        } else if showRegion {
+            log("note: --show-region draws into the --strip; give --strip PATH")
         }
     }
 

@@ -47,6 +47,7 @@ import Testing
         #expect(manifest.model == URL(fileURLWithPath: tinyModelPath).standardizedFileURL.path)
         #expect(manifest.outputs == ["a-blue-square.mp4", "a-blue-square.gif"] && manifest.inversion == "computed")
         #expect(manifest.ctxedit == ctxeditVersion && manifest.timings.total > 0 && manifest.sampler.steps == 2)
+        #expect(manifest.sampler.region == "auto")
         // A bar per stage with step counts, seconds per step and an ETA; then the summary table.
         #expect(run.stderr.contains("\r") && run.stderr.contains("[####") && run.stderr.contains("s/step") && run.stderr.contains("ETA"))
         #expect(run.stdout.contains("red-circle/a-blue-square") && run.stdout.contains("done"))
@@ -59,6 +60,31 @@ import Testing
         let strips = try ctxedit(["strip", "out", "-o", "strips"], in: dir)
         #expect(strips.status == 0, "\(strips.all)")
         #expect(FileManager.default.fileExists(atPath: dir + "/strips/red-circle.png"))
+    }
+
+    /// The edit command: `--show-region` adds a row per edit to the strip (3 rows of 16-pixel frames instead of 2),
+    /// the edit reports its region, `--region whole` reports none, and a bad `--region` is refused by name.
+    @Test func directEditShowsItsRegionAndRefusesABadOne() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try copySamples(["red-circle"], to: dir + "/clips")
+        let common = ["clips/red-circle.mp4", "--prompt", "a blue square", "--model", tinyModelPath, "--frames", "2",
+                      "--size", "16", "--steps", "2", "--no-cache"]
+        func pngHeight(_ path: String) throws -> Int {
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            return bytes[20..<24].reduce(0) { $0 << 8 | Int($1) }
+        }
+        let shown = try ctxedit(common + ["--out", "a.mp4", "--strip", "a.png", "--show-region"], in: dir)
+        #expect(shown.status == 0, "\(shown.all)")
+        #expect(shown.stdout.contains("each with its edit region below") && shown.stderr.contains("the captions differ on"))
+        let plain = try ctxedit(common + ["--out", "b.mp4", "--strip", "b.png", "--region", "whole"], in: dir)
+        #expect(plain.status == 0, "\(plain.all)")
+        #expect(!plain.stderr.contains("the captions differ on"))
+        let (three, two) = (try pngHeight(dir + "/a.png"), try pngHeight(dir + "/b.png"))
+        #expect(three > two, "strip heights \(three) and \(two)")
+        let bad = try ctxedit(common + ["--out", "c.mp4", "--region", "half"], in: dir)
+        #expect(bad.status != 0 && bad.stderr.contains("--region half") && bad.stderr.contains("whole"), "\(bad.all)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/c.mp4"))
     }
 
     @Test func severalPromptsShareOneInversion() throws {

@@ -93,6 +93,23 @@ import Testing
         #expect(same.latents == x0)
     }
 
+    /// `--show-region`: inside the region the source pixels stay, outside they are dimmed to a third; each latent
+    /// pixel covers its block of frame pixels.
+    @Test func overlayDimsWhatWasKept() {
+        let mask = EditMask(mask: Tensor(shape: [2, 1, 2, 2], scalars: [1, 0, 0, 0, 0, 0, 0, 1]))
+        let frames = (0..<2).map { _ in RGBImage(width: 4, height: 4, fill: (90, 150, 240)) }
+        let shown = mask.overlay(on: frames)
+        for f in 0..<2 {
+            for y in 0..<4 {
+                for x in 0..<4 {
+                    let inside = f == 0 ? (x < 2 && y < 2) : (x >= 2 && y >= 2)
+                    let expected: (UInt8, UInt8, UInt8) = inside ? (90, 150, 240) : (30, 50, 80)
+                    #expect(shown[f][x, y] == expected, "frame \(f) (\(x), \(y))")
+                }
+            }
+        }
+    }
+
     @Test func regionsParseAndNameThemselves() {
         #expect(EditRegion(parsing: "whole") == .whole)
         #expect(EditRegion(parsing: "auto") == .auto(threshold: EditRegion.defaultThreshold))
