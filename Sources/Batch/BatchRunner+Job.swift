@@ -27,7 +27,7 @@ extension BatchRunner {
                 case .encodePrompts: report(.encode, 1, 2, p.secondsPerStep)
                 case .encodeFrames: report(.encode, 2, 2, p.secondsPerStep)
                 case .invert: report(.invert, p.step, p.totalSteps, p.secondsPerStep)
-                case .denoise: report(.edit, p.step, p.totalSteps, p.secondsPerStep)
+                case .findRegion, .denoise: report(.edit, p.step, p.totalSteps, p.secondsPerStep)
                 case .decodeFrames: report(.decode, 1, 1, p.secondsPerStep)
                 }
                 return !shouldStop()

@@ -6,6 +6,8 @@ public struct EditProgress: Sendable, CustomStringConvertible {
         case encodePrompts = "encode prompts"
         case encodeFrames = "encode frames"
         case invert = "invert"
+        /// The edit region's UNet passes (`EditRegion.auto`), one per compared noise level.
+        case findRegion = "find edit region"
         case denoise = "denoise"
         case decodeFrames = "decode frames"
     }

@@ -58,14 +58,16 @@ public struct EditMask: Sendable {
     /// `threshold` are edited, grown by one latent pixel so the new object has room. An edit of more than half the
     /// frame (a new background) is therefore not found: use `EditRegion.whole` for it. Identical predictions give
     /// an empty mask (nothing to edit).
+    /// `each(done, total)` runs after each level's UNet pass (progress and cancellation).
     static func estimate(predictor: NoisePredictor, inverted: [Tensor], timesteps: [Int], sourceContext: Tensor,
-                         editContext: Tensor, frames: FrameAttention, threshold: Float) -> EditMask {
+                         editContext: Tensor, frames: FrameAttention, threshold: Float,
+                         each: (Int, Int) throws -> Void = { _, _ in }) rethrows -> EditMask {
         let x0 = inverted[0]
         let f = x0.shape[0], c = x0.shape[1], h = x0.shape[2], w = x0.shape[3]
         let contexts = Tensor.concat([sourceContext.repeated(f), editContext.repeated(f)], axis: 0)
         var disagreement = [Float](repeating: 0, count: f * h * w)
         let picks = Set(levels.map { min(max(Int(($0 * Double(timesteps.count)).rounded()), 1), timesteps.count) })
-        for i in picks.sorted() {
+        for (done, i) in picks.sorted().enumerated() {
             let x = inverted[i]
             let out = predictor.predictNoise(Tensor.concat([x, x], axis: 0),
                                              timesteps: Array(repeating: Float(timesteps[i - 1]), count: 2 * f),
@@ -79,6 +81,7 @@ public struct EditMask: Sendable {
                     }
                 }
             }
+            try each(done + 1, picks.count)
         }
         let smooth = boxBlur(disagreement, frames: f, height: h, width: w)
         let median = smooth.sorted()[smooth.count / 2], peak = smooth.max() ?? 0

@@ -105,9 +105,11 @@ public struct VideoEditor {
         for (e, editContext) in editContexts.enumerated() {
             var mask: EditMask?
             if case .auto(let threshold) = settings.region {
-                let found = EditMask.estimate(predictor: predictor, inverted: inverted, timesteps: trajectory.inverse.timesteps,
-                                              sourceContext: sourceContext, editContext: editContext, frames: frames,
-                                              threshold: threshold)
+                let found = try EditMask.estimate(predictor: predictor, inverted: inverted,
+                                                  timesteps: trajectory.inverse.timesteps, sourceContext: sourceContext,
+                                                  editContext: editContext, frames: frames, threshold: threshold) { done, total in
+                    try report(progress, .findRegion, done, total, e, &clock)
+                }
                 notes.append("edit \(e + 1): the captions differ on \(Int((found.coverage * 100).rounded()))% of the frame area; the rest is kept from the source (--region whole edits everything)")
                 mask = found
             }

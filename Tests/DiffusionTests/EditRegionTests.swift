@@ -80,6 +80,28 @@ import Testing
         #expect(outside.contains { whole.latents.scalars[$0] != x0.scalars[$0] })
     }
 
+    /// The region's UNet passes report as their own stage, between the inversion and the denoising, and a handler
+    /// can stop the edit there.
+    @Test func findingTheRegionReportsProgressAndCancels() throws {
+        var editor = VideoEditor(model: try tinyModel())
+        var settings = EditSettings()
+        settings.steps = 10
+        settings.cacheFolder = nil
+        var seen: [String] = []
+        _ = try editor.edit(movingSquare(frames: 2), sourcePrompt: "a red square", prompts: ["a blue circle"], settings: settings) {
+            seen.append("\($0.stage.rawValue) \($0.step)/\($0.totalSteps)"); return true
+        }
+        let region = seen.filter { $0.hasPrefix("find edit region") }
+        #expect(region == ["find edit region 1/2", "find edit region 2/2"])
+        #expect(seen.firstIndex(of: "invert 10/10")! < seen.firstIndex(of: region[0])!)
+        #expect(seen.firstIndex(of: region[1])! < seen.firstIndex(of: "denoise 1/10")!)
+        let error = #expect(throws: EditError.self) {
+            _ = try editor.edit(movingSquare(frames: 2), sourcePrompt: "a red square", prompts: ["a blue circle"],
+                                settings: settings) { $0.stage != .findRegion }
+        }
+        #expect(error == .cancelled)
+    }
+
     /// Captions that change nothing give an empty mask: the edit is the source's latents.
     @Test func identicalPredictionsEditNothing() throws {
         var editor = VideoEditor(model: try tinyModel())

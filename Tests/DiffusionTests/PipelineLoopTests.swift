@@ -16,7 +16,7 @@ import Testing
     @Test(arguments: ["sd1-tiny", "sd2-tiny"], [true, false])
     func ddimLoopMatchesDiffusers(_ pipeline: String, guided: Bool) throws {
         let model = try StableDiffusion.load(fixtures + "/pipelines/\(pipeline)")
-        var editor = VideoEditor(model: model)
+        let editor = VideoEditor(model: model)
         var settings = EditSettings()
         settings.steps = 5
         settings.guidance = guided ? 7.5 : 1
