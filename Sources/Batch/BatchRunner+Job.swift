@@ -100,7 +100,8 @@ extension BatchRunner {
             edit: .init(name: job.edit.name, index: job.editIndex, prompt: job.edit.prompt, seed: job.edit.seed,
                         guidance: Double(settings.guidance), negativePrompt: settings.negativePrompt),
             sampler: .init(steps: settings.steps, adapter: settings.useAdapter,
-                           frameAttention: SamplerSpec.name(settings.frameSources), region: settings.region.name, selection: Job.describe(pipeline.selection)),
+                           frameAttention: SamplerSpec.name(settings.frameSources), region: settings.region.name,
+                           selection: Job.describe(pipeline.selection)),
             outputs: outputs.map { ($0 as NSString).lastPathComponent },
             inversion: inverted ? "computed" : "reused", timings: timings,
             fingerprint: job.fingerprint(pipeline: pipeline, model: modelPath), finished: timestamp(), notes: notes)

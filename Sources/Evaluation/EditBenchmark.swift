@@ -70,9 +70,9 @@ public enum EditBenchmark {
     }
 
     /// Editor variants: adapter on/off × sparse-causal/per-frame attention (per-frame = a window of radius 0), each
-    /// editing only where the captions disagree (`EditRegion.auto`), one editing the whole frame, plus the
-    /// unedited source (`region`: what the edited rows may change); with `tuning` (and at least one tuning step), also the tuned model with adapter
-    /// and sparse-causal attention (tuning trains a fresh adapter when the model has none).
+    /// editing `region` (default: only where the captions disagree), one editing the whole frame, plus the unedited
+    /// source; with `tuning` (and at least one tuning step), also the tuned model with adapter and sparse-causal
+    /// attention (tuning trains a fresh adapter when the model has none).
     public static func variants(steps: Int, guidance: Float, hasAdapter: Bool, tuning: Tuning? = nil,
                                 region: EditRegion = EditSettings().region) -> [Variant] {
         func settings(adapter: Bool, frames: FrameAttention.Sources, region: EditRegion = region) -> EditSettings {
