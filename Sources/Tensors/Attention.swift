@@ -81,8 +81,7 @@ public enum Attention {
     static func fusedScaledDotProduct(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float) -> Tensor {
         let b = q.shape[0], tq = q.shape[1], tk = k.shape[1], width = q.shape[2], dh = width / heads
         let packedSize = ck_attention_packed_size(tk, dh), scratchSize = ck_attention_scratch_size(dh, fusedRowsPerJob)
-        // ck_attention_pack writes (and zero-pads) all of its head's packed floats.
-        var packed = Tensor.unfilled(b * heads * packedSize)
+        var packed = [Float](repeating: 0, count: b * heads * packedSize)
         // Every head writes its columns of every query row.
         var out = Tensor(shape: q.shape, scalars: Tensor.unfilled(q.count))
         let blocks = (tq + fusedRowsPerJob - 1) / fusedRowsPerJob
