@@ -1,3 +1,4 @@
+import Diffusion
 import Foundation
 import MediaIO
 import Yams
@@ -42,6 +43,9 @@ extension Pipeline {
         let editing = try root.required("editing_config", hint: "a ContextDiff config lists its prompts in editing_config.editing_prompts").mapping()
         unused += editing.keysNot(in: ["editing_prompts", "guidance_scale", "num_inference_steps", "sample_seeds"])
         var sampler = SamplerSpec()
+        // ContextDiff edits every pixel (its configs change whole scenes: "... covered with snow"); the edit region
+        // is ctxedit's own, set in ctxedit's pipeline shape.
+        sampler.region = .whole
         if let g = editing.optional("guidance_scale") { sampler.guidance = try interpolation.double(g) }
         if let steps = editing.optional("num_inference_steps") {
             sampler.steps = try interpolation.positive(steps)

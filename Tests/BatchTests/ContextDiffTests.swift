@@ -1,3 +1,4 @@
+import Diffusion
 import Foundation
 import MediaIO
 import Testing
@@ -15,7 +16,7 @@ import Testing
         #expect(clip.caption == "a silver jeep driving down a curvy road in the countryside,")
         #expect(clip.origin.line == 5)
         #expect(p.selection == FrameSelection(count: 8, stride: 1, start: .frame(0), crop: nil, size: .exact(width: 512, height: 512)))
-        #expect(p.sampler.steps == 50 && p.sampler.guidance == 7.5)
+        #expect(p.sampler.steps == 50 && p.sampler.guidance == 7.5 && p.sampler.region == .whole)
         #expect(p.edits.map(\.prompt) == [
             "a silver jeep driving down a curvy road in the countryside",
             "a Porsche car driving down a curvy road in the countryside",
