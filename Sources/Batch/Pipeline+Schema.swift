@@ -132,7 +132,7 @@ extension Pipeline {
         }
         if let r = map.optional("region") {
             guard let region = EditRegion(parsing: try r.string()) else {
-                throw r.error(.invalidValue, "expected auto, auto:T with 0 < T < 1, or whole, found \(r.shape)")
+                throw r.error(.invalidValue, "expected \(EditRegion.accepted), found \(r.shape)")
             }
             s.region = region
         }

@@ -15,6 +15,9 @@ public enum EditRegion: Sendable, Equatable {
     /// unchanged-region MAE 22 vs 35).
     public static let defaultThreshold: Float = 0.35
 
+    /// What `init(parsing:)` takes, for error messages.
+    public static let accepted = "auto, auto:T with 0 < T < 1, or whole"
+
     /// `whole`, `auto`, `auto:0.4`.
     public init?(parsing text: String) {
         if text == "whole" { self = .whole; return }

@@ -59,7 +59,7 @@ struct EvalCommand: ParsableCommand {
     var out = "out/eval"
 
     func validate() throws {
-        if EditRegion(parsing: region) == nil { throw ValidationError("--region \(region): give auto, auto:T with 0 < T < 1, or whole.") }
+        _ = try editRegion()
         if tuneSteps < 0 { throw ValidationError("--tune-steps \(tuneSteps): give 0 (no tuned row) or more.") }
         if !(tuneLR > 0 && tuneLR.isFinite) { throw ValidationError("--tune-lr \(tuneLR): give a positive learning rate, e.g. 1e-4.") }
     }
@@ -77,7 +77,7 @@ struct EvalCommand: ParsableCommand {
         let cases = EditBenchmark.cases(options)
         let tuning = try self.tuning()
         let variants = EditBenchmark.variants(steps: steps, guidance: guidance, hasAdapter: sd.adapter != nil, tuning: tuning,
-                                              region: EditRegion(parsing: region)!)
+                                              region: try editRegion())
         let start = Date()
         let results = try EditBenchmark.run(model: sd, cases: cases, variants: variants, options: options) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
@@ -101,6 +101,12 @@ struct EvalCommand: ParsableCommand {
         let header = "Edit benchmark: \(scenes) held-out scenes × 4 edits, \(frames) frames at \(size)x\(size), \(steps) DDIM steps, guidance \(guidance), region \(region) (model \(sd.identity))\(tuned).\n\n"
         try (header + table.markdown).write(toFile: out + ".md", atomically: true, encoding: .utf8)
         print("wrote \(out).json and \(out).md")
+    }
+
+    /// `--region`, parsed.
+    func editRegion() throws -> EditRegion {
+        guard let parsed = EditRegion(parsing: region) else { throw ValidationError("--region \(region): give \(EditRegion.accepted).") }
+        return parsed
     }
 
     /// The tuned row's tuning: nil with --tune-steps 0, or with --tuned (the row tunes the base model per scene;

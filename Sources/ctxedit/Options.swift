@@ -110,7 +110,7 @@ struct SamplingOptions: ParsableArguments {
         default: throw ValidationError("--adapter-reads \(adapterReads): give source or estimate.")
         }
         guard let parsed = EditRegion(parsing: region) else {
-            throw ValidationError("--region \(region): give auto, auto:T with 0 < T < 1, or whole.")
+            throw ValidationError("--region \(region): give \(EditRegion.accepted).")
         }
         s.region = parsed
         switch frameAttention {
