@@ -32,6 +32,7 @@ struct EditCommand: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var selection: SelectionOptions
     @OptionGroup var sampling: SamplingOptions
+    @OptionGroup var videoEdit: VideoEditOptions
 
     @Option(help: "Output clip (default: beside the input as NAME.edit-SLUG.mp4). With several prompts, -SLUG is appended.")
     var out: String?
@@ -63,7 +64,7 @@ struct EditCommand: ParsableCommand {
         // Refuse what cannot fit before decoding anything (the estimate and a smaller selection in the message).
         let sd = try model.load()
         var editor = VideoEditor(model: sd)
-        let settings = try sampling.settings()
+        let settings = try videoEdit.settings(sampling)
         let planned = try frameSelection.plannedOutput(for: try VideoReader.info(video))
         try editor.memoryEstimate(frames: planned.frames, width: planned.size.width, height: planned.size.height,
                                   prompts: prompt.count, settings: settings)
@@ -151,6 +152,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Size: 512 (square) or WxH, multiples of 8.")
     var size = "512"
 
+    @Option(help: "Seed for the starting noise.")
+    var seed: UInt64 = 0
+
     @OptionGroup var model: ModelOptions
     @OptionGroup var sampling: SamplingOptions
 
@@ -165,7 +169,7 @@ struct GenerateCommand: ParsableCommand {
         }
         Allocator.keepFreedMemory()
         var editor = VideoEditor(model: try model.load())
-        let image = try editor.generate(prompt: prompt, width: w, height: h, seed: sampling.seed ?? 0,
+        let image = try editor.generate(prompt: prompt, width: w, height: h, seed: seed,
                                         settings: sampling.settings(), progress: ProgressPrinter.handler(interrupt: interrupt))
         for note in editor.notes { log("note: \(note)") }
         try ImageWriter.writePNG(image.image(0), to: out)

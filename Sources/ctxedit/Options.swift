@@ -61,7 +61,7 @@ struct SelectionOptions: ParsableArguments {
     }
 }
 
-/// Sampler flags shared by the editing commands.
+/// Sampler flags of `edit` and `generate`.
 struct SamplingOptions: ParsableArguments {
     @Option(help: "DDIM steps.")
     var steps = 50
@@ -72,12 +72,26 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "What the result should not show.")
     var negativePrompt = ""
 
-    @Option(help: "Seed for the starting noise (text-to-image).")
-    var seed: UInt64?
-
     @Option(help: "Use the model's ContextDiff adapter: on or off.")
     var adapter = "on"
 
+    func settings() throws -> EditSettings {
+        var s = EditSettings()
+        guard steps > 0 && steps <= 1000 else { throw ValidationError("--steps \(steps): give 1 to 1000.") }
+        s.steps = steps
+        s.guidance = guidance
+        s.negativePrompt = negativePrompt
+        switch adapter {
+        case "on": s.useAdapter = true
+        case "off": s.useAdapter = false
+        default: throw ValidationError("--adapter \(adapter): give on or off.")
+        }
+        return s
+    }
+}
+
+/// Flags only a video edit reads: the adapter's x₀, the edit region, frame attention, the inversion cache.
+struct VideoEditOptions: ParsableArguments {
     @Option(help: "Where the adapter reads x₀ while an edit denoises: source (the clip's latents, as the inversion did) or estimate (each step's x̂₀, as in text-to-image).")
     var adapterReads = "source"
 
@@ -93,17 +107,9 @@ struct SamplingOptions: ParsableArguments {
     @Flag(help: "Do not read or write the inversion cache.")
     var noCache = false
 
-    func settings() throws -> EditSettings {
-        var s = EditSettings()
-        guard steps > 0 && steps <= 1000 else { throw ValidationError("--steps \(steps): give 1 to 1000.") }
-        s.steps = steps
-        s.guidance = guidance
-        s.negativePrompt = negativePrompt
-        switch adapter {
-        case "on": s.useAdapter = true
-        case "off": s.useAdapter = false
-        default: throw ValidationError("--adapter \(adapter): give on or off.")
-        }
+    /// `sampling`'s settings with these flags applied.
+    func settings(_ sampling: SamplingOptions) throws -> EditSettings {
+        var s = try sampling.settings()
         switch adapterReads {
         case "source": s.shiftFromSource = true
         case "estimate": s.shiftFromSource = false

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Batch
+import MediaIO
 
 /// `ctxedit run` through the built executable on the tiny fixture model (16×16 frames, 2 frames, a few steps).
 @Suite(.serialized, .timeLimit(.minutes(5))) struct EndToEndTests {
@@ -85,6 +86,21 @@ import Testing
         let bad = try ctxedit(common + ["--out", "c.mp4", "--region", "half"], in: dir)
         #expect(bad.status != 0 && bad.stderr.contains("--region half") && bad.stderr.contains("whole"), "\(bad.all)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/c.mp4"))
+    }
+
+    /// Text to image writes a PNG of the asked size, the same for the same seed; flags of video edits are refused.
+    @Test func generateWritesAPictureAndTakesNoVideoFlags() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let common = ["generate", "--prompt", "a red circle", "--model", tinyModelPath, "--size", "24x16", "--steps", "2"]
+        let first = try ctxedit(common + ["--out", "a.png", "--seed", "3"], in: dir)
+        let again = try ctxedit(common + ["--out", "b.png", "--seed", "3"], in: dir)
+        #expect(first.status == 0 && again.status == 0, "\(first.all)\n\(again.all)")
+        let a = try ImageWriter.read(dir + "/a.png"), b = try ImageWriter.read(dir + "/b.png")
+        #expect(a.width == 24 && a.height == 16 && a.pixels == b.pixels)
+        let video = try ctxedit(common + ["--out", "c.png", "--region", "whole"], in: dir)
+        #expect(video.status != 0 && video.stderr.contains("--region"), "\(video.all)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/c.png"))
     }
 
     @Test func severalPromptsShareOneInversion() throws {
