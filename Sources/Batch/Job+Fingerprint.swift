@@ -17,6 +17,7 @@ extension Job {
             "steps=\(settings.steps)", "guidance=\(settings.guidance)", "negative=\(settings.negativePrompt)",
             "adapter=\(settings.useAdapter)", "frames=\(SamplerSpec.name(settings.frameSources))",
             "region=\(settings.region.name)",
+        ] + (settings.strength == 1 ? [] : ["strength=\(settings.strength)"]) + [
             "prompt=\(edit.prompt)", "seed=\(edit.seed)",
             "formats=\(pipeline.output.formats.map(\.rawValue).joined(separator: ","))",
         ]

@@ -31,6 +31,8 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var frameAttention: String
         /// `auto`, `auto:T` or `whole` (absent in manifests written before regions existed).
         public var region: String?
+        /// `EditSettings.strength` (absent in manifests written before it existed: 1).
+        public var strength: Double?
         /// The frame selection as written on the command line (`count`, `stride`, `start`, `crop`, `size`).
         public var selection: String
     }

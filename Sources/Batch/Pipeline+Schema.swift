@@ -115,7 +115,7 @@ extension Pipeline {
     }
 
     static func parseSampler(_ map: YAMLMapping, paths: PathResolver) throws -> SamplerSpec {
-        try map.checkKnown(["steps", "guidance", "negative_prompt", "adapter", "frame_attention", "region", "cache"])
+        try map.checkKnown(["steps", "guidance", "negative_prompt", "adapter", "frame_attention", "region", "strength", "cache"])
         var s = SamplerSpec()
         if let steps = map.optional("steps") {
             s.steps = try steps.int()
@@ -135,6 +135,12 @@ extension Pipeline {
                 throw r.error(.invalidValue, "expected \(EditRegion.accepted), found \(r.shape)")
             }
             s.region = region
+        }
+        if let st = map.optional("strength") {
+            s.strength = try st.double()
+            if !(s.strength > 0 && s.strength <= 1) {
+                throw st.error(.invalidValue, "strength must be in (0, 1] (1 inverts all the way), found \(st.shape)")
+            }
         }
         if let c = map.optional("cache") {
             let text = try c.string()

@@ -82,6 +82,8 @@ public struct SamplerSpec: Sendable, Equatable {
     public var frameAttention = FrameAttention.Sources.sparseCausal
     /// What each edit may change (`region: auto`, `auto:0.2` or `whole`).
     public var region = EditSettings().region
+    /// How far back each edit starts (`EditSettings.strength`; 1: the whole inversion).
+    public var strength = 1.0
     public var cache = CacheRule.userCache
 
     public init() {}
@@ -151,6 +153,7 @@ extension Pipeline {
         s.useAdapter = sampler.adapter
         s.frameSources = sampler.frameAttention
         s.region = sampler.region
+        s.strength = sampler.strength
         s.cacheFolder = cacheFolder
         return s
     }

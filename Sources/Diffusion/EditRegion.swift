@@ -69,7 +69,8 @@ public struct EditMask: Sendable {
         let f = x0.shape[0], c = x0.shape[1], h = x0.shape[2], w = x0.shape[3]
         let contexts = Tensor.concat([sourceContext.repeated(f), editContext.repeated(f)], axis: 0)
         var disagreement = [Float](repeating: 0, count: f * h * w)
-        let picks = Set(levels.map { min(max(Int(($0 * Double(timesteps.count)).rounded()), 1), timesteps.count) })
+        // Levels of the full trajectory, within what a partial inversion (`EditSettings.strength`) reached.
+        let picks = Set(levels.map { min(max(Int(($0 * Double(timesteps.count)).rounded()), 1), timesteps.count, inverted.count - 1) })
         for (done, i) in picks.sorted().enumerated() {
             let x = inverted[i]
             let out = predictor.predictNoise(Tensor.concat([x, x], axis: 0),

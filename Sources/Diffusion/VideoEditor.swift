@@ -18,6 +18,11 @@ public struct EditSettings: Sendable {
     /// depends mostly on x₀: std 0.87 from the source latents, 0.46 from zeros, at t = 981) and washed whole frames
     /// to one colour; source latents keep the background.
     public var shiftFromSource = true
+    /// How far back along the inversion an edit starts: 1 inverts all `steps` DDIM steps to the noisiest timestep
+    /// (ContextDiff's edit), s < 1 inverts only the first round(s·steps) (at least 1) and denoises from there, so
+    /// the coarse layout of the clip survives (SDEdit's `strength`, Meng et al. 2022; DiffEdit's encoding ratio).
+    /// Fewer steps each way, so also faster. Text-to-image ignores it.
+    public var strength = 1.0
     /// Which part of each frame the edit may change; outside it the source is kept (`EditRegion`).
     public var region = EditRegion.auto(threshold: EditRegion.defaultThreshold)
     /// Frames per VAE call.
@@ -28,6 +33,9 @@ public struct EditSettings: Sendable {
     public var memoryLimit: Int?
 
     public init() {}
+
+    /// DDIM steps each way of an edit at `strength`: round(strength·steps), at least 1.
+    public var editSteps: Int { min(steps, max(1, Int((strength * Double(steps)).rounded()))) }
 }
 
 /// One edited clip and what happened.
@@ -88,15 +96,17 @@ public struct VideoEditor {
 
         // 3. Invert along the contextualized trajectory with the source caption (no guidance), or reuse a cached one.
         let frames = FrameAttention.frames(count: f, sources: settings.frameSources)
-        let key = InversionCache.key(latents: x0, settings: "\(model.identity)|\(sourcePrompt)|\(settings.steps)|\(settings.frameSources)|\(shift != nil)")
+        // A partial inversion (strength < 1) is a different cache entry; full ones keep their earlier keys.
+        let partial = settings.editSteps < settings.steps ? "|first \(settings.editSteps)" : ""
+        let key = InversionCache.key(latents: x0, settings: "\(model.identity)|\(sourcePrompt)|\(settings.steps)|\(settings.frameSources)|\(shift != nil)\(partial)")
         let cache = settings.cacheFolder.map(InversionCache.init)
         var inverted: [Tensor]
         if let hit = cache?.load(key) {
             inverted = hit
             notes.append("reused the cached inversion \(key)")
         } else {
-            inverted = try invert(x0, context: sourceContext.repeated(f), trajectory: trajectory, shift: shift,
-                                  frames: frames, progress: progress, clock: &clock)
+            inverted = try invert(x0, context: sourceContext.repeated(f), trajectory: trajectory, steps: settings.editSteps,
+                                  shift: shift, frames: frames, progress: progress, clock: &clock)
             if let problem = cache?.store(key, latents: inverted) { notes.append(problem) }
         }
 
@@ -116,7 +126,8 @@ public struct VideoEditor {
             let latents = try denoise(start: inverted.last!, context: editContext, negative: negative, frames: f,
                                       settings: settings, trajectory: trajectory, shift: shift, edit: e,
                                       shiftFrom: settings.shiftFromSource ? x0 : nil,
-                                      keep: mask.map { ($0, inverted) }, progress: progress, clock: &clock)
+                                      keep: mask.map { ($0, inverted) }, steps: settings.editSteps, progress: progress,
+                                      clock: &clock)
             // 5. Decode.
             let decoded = try model.decodeLatents(latents, frameRate: source.frameRate, chunk: settings.vaeChunk) { done, total in
                 try report(progress, .decodeFrames, done, total, e, &clock)
@@ -150,38 +161,42 @@ public struct VideoEditor {
         return image
     }
 
-    /// DDIM inversion of x0 [F, C, h, w] along the contextualized trajectory, without guidance.
-    /// Returns every latent from x0 to the most noisy one.
-    func invert(_ x0: Tensor, context: Tensor, trajectory: ContextualTrajectory, shift: TrajectoryShift?,
-                frames: FrameAttention, progress: ProgressHandler, clock: inout StepClock) throws -> [Tensor] {
+    /// DDIM inversion of x0 [F, C, h, w] along the contextualized trajectory, without guidance, for the first
+    /// `steps` inverse timesteps (all by default). Returns every latent from x0 to the most noisy one reached.
+    func invert(_ x0: Tensor, context: Tensor, trajectory: ContextualTrajectory, steps: Int? = nil,
+                shift: TrajectoryShift?, frames: FrameAttention, progress: ProgressHandler,
+                clock: inout StepClock) throws -> [Tensor] {
         let f = x0.shape[0]
+        let timesteps = trajectory.inverse.timesteps.prefix(steps ?? trajectory.inverse.timesteps.count)
         var latents = [x0]
         var x = x0
-        for (i, t) in trajectory.inverse.timesteps.enumerated() {
+        for (i, t) in timesteps.enumerated() {
             let eps = predictor.predictNoise(x, timesteps: Array(repeating: Float(t), count: f), context: context, frames: frames)
             x = trajectory.invertStep(modelOutput: eps, timestep: t, sample: x, shift: shift, source: x0,
                                       context: context, frameCount: f)
             latents.append(x)
-            try report(progress, .invert, i + 1, trajectory.inverse.timesteps.count, nil, &clock)
+            try report(progress, .invert, i + 1, timesteps.count, nil, &clock)
         }
         return latents
     }
 
     /// The sampling loop: ε̂ = ε_u + g·(ε_c − ε_u) on a doubled batch [uncond frames ⧺ cond frames], then a
-    /// contextualized DDIM step. Guidance 1 skips the unconditional half. With `keep` (a mask and the inversion's
+    /// contextualized DDIM step, over the sampler's last `steps` timesteps (all by default: `start` sits at the
+    /// timestep before them). Guidance 1 skips the unconditional half. With `keep` (a mask and the inversion's
     /// latents), every step's result outside the mask is replaced by the inversion's latent at the same timestep
     /// (prompt-to-prompt's local blending, Hertz et al. 2022, §3.3, with the inversion in place of the source pass).
     func denoise(start: Tensor, context: Tensor, negative: Tensor, frames f: Int, settings: EditSettings,
                  trajectory: ContextualTrajectory, shift: TrajectoryShift?, edit: Int, shiftFrom: Tensor? = nil,
-                 keep: (mask: EditMask, inverted: [Tensor])? = nil,
+                 keep: (mask: EditMask, inverted: [Tensor])? = nil, steps: Int? = nil,
                  progress: ProgressHandler, clock: inout StepClock) throws -> Tensor {
-        let n = trajectory.sampler.timesteps.count
+        let timesteps = trajectory.sampler.timesteps.suffix(steps ?? trajectory.sampler.timesteps.count)
+        let n = timesteps.count
         let guided = settings.guidance != 1
         let cond = context.repeated(f)
         let batchContext = guided ? Tensor.concat([negative.repeated(f), cond], axis: 0) : cond
         let attention = FrameAttention.frames(count: f, sources: settings.frameSources)
         var x = start
-        for (i, t) in trajectory.sampler.timesteps.enumerated() {
+        for (i, t) in timesteps.enumerated() {
             let input = guided ? Tensor.concat([x, x], axis: 0) : x
             let out = predictor.predictNoise(input, timesteps: Array(repeating: Float(t), count: input.shape[0]),
                                              context: batchContext, frames: attention)
@@ -194,7 +209,7 @@ public struct VideoEditor {
                                 shiftFrom: shiftFrom)
             // After step i the sample sits at the inversion's step n − 1 − i (inverted[n − i] was its start).
             if let keep { x = keep.mask.blend(x, keeping: keep.inverted[n - 1 - i]) }
-            try report(progress, .denoise, i + 1, settings.steps, edit, &clock)
+            try report(progress, .denoise, i + 1, n, edit, &clock)
         }
         return x
     }

@@ -74,10 +74,11 @@ public enum EditBenchmark {
     /// source; with `tuning` (and at least one tuning step), also the tuned model with adapter and sparse-causal
     /// attention (tuning trains a fresh adapter when the model has none).
     public static func variants(steps: Int, guidance: Float, hasAdapter: Bool, tuning: Tuning? = nil,
-                                region: EditRegion = EditSettings().region) -> [Variant] {
+                                region: EditRegion = EditSettings().region, strength: Double = 1) -> [Variant] {
         func settings(adapter: Bool, frames: FrameAttention.Sources, region: EditRegion = region) -> EditSettings {
             var s = EditSettings()
             s.region = region
+            s.strength = strength
             s.steps = steps
             s.guidance = guidance
             s.useAdapter = adapter

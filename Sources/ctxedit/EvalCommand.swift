@@ -55,11 +55,15 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Edit region of the edited rows: auto, auto:T or whole (as ctxedit --region); one row always edits the whole frame.")
     var region = "auto"
 
+    @Option(help: "Strength of the edited rows, in (0, 1] (as ctxedit --strength).")
+    var strength = 1.0
+
     @Option(help: "Output files: PREFIX.json and PREFIX.md.")
     var out = "out/eval"
 
     func validate() throws {
         _ = try editRegion()
+        if !(strength > 0 && strength <= 1) { throw ValidationError("--strength \(strength): give a number in (0, 1].") }
         if tuneSteps < 0 { throw ValidationError("--tune-steps \(tuneSteps): give 0 (no tuned row) or more.") }
         if !(tuneLR > 0 && tuneLR.isFinite) { throw ValidationError("--tune-lr \(tuneLR): give a positive learning rate, e.g. 1e-4.") }
     }
@@ -77,13 +81,13 @@ struct EvalCommand: ParsableCommand {
         let cases = EditBenchmark.cases(options)
         let tuning = try self.tuning()
         let variants = EditBenchmark.variants(steps: steps, guidance: guidance, hasAdapter: sd.adapter != nil, tuning: tuning,
-                                              region: try editRegion())
+                                              region: try editRegion(), strength: strength)
         let start = Date()
         let results = try EditBenchmark.run(model: sd, cases: cases, variants: variants, options: options) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         let settings = ["model": sd.identity, "scenes": "\(scenes)", "seed_base": "\(seedBase)", "frames": "\(frames)",
-                        "size": "\(size)", "steps": "\(steps)", "guidance": "\(guidance)", "region": region,
+                        "size": "\(size)", "steps": "\(steps)", "guidance": "\(guidance)", "region": region, "strength": "\(strength)",
                         "tune_steps": "\(tuning?.steps ?? 0)", "tune_lr": "\(tuneLR)",
                         "seconds": String(format: "%.0f", Date().timeIntervalSince(start))]
         let table = BenchmarkTable(results: results, settings: settings)
@@ -98,7 +102,7 @@ struct EvalCommand: ParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(Report(table: table, results: results)).write(to: URL(fileURLWithPath: out + ".json"), options: .atomic)
         let tuned = tuning.map { "; tuned row: one-shot tuning on each source clip under its caption, \($0.summary)" } ?? ""
-        let header = "Edit benchmark: \(scenes) held-out scenes × 4 edits, \(frames) frames at \(size)x\(size), \(steps) DDIM steps, guidance \(guidance), region \(region) (model \(sd.identity))\(tuned).\n\n"
+        let header = "Edit benchmark: \(scenes) held-out scenes × 4 edits, \(frames) frames at \(size)x\(size), \(steps) DDIM steps, guidance \(guidance), region \(region), strength \(strength) (model \(sd.identity))\(tuned).\n\n"
         try (header + table.markdown).write(toFile: out + ".md", atomically: true, encoding: .utf8)
         print("wrote \(out).json and \(out).md")
     }

@@ -101,6 +101,9 @@ struct VideoEditOptions: ParsableArguments {
     @Option(help: "Which frames each frame attends to: sparse-causal (first and previous), all, or window:N.")
     var frameAttention = "sparse-causal"
 
+    @Option(help: "How far back the edit starts, in (0, 1]: 1 inverts all --steps to noise (ContextDiff); lower inverts only that share of them and keeps more of the clip's layout (SDEdit's strength), in fewer steps.")
+    var strength = 1.0
+
     @Option(help: "Folder for cached inversions (default ~/.cache/ctxedit/inversions).")
     var cacheDir: String?
 
@@ -128,6 +131,10 @@ struct VideoEditOptions: ParsableArguments {
             }
             s.frameSources = .window(radius: r)
         }
+        guard strength > 0 && strength <= 1 else {
+            throw ValidationError("--strength \(strength): give a number in (0, 1], e.g. 0.7 (1 inverts all the way).")
+        }
+        s.strength = strength
         s.cacheFolder = noCache ? nil : (cacheDir ?? InversionCache.defaultFolder)
         return s
     }

@@ -48,7 +48,7 @@ import MediaIO
         #expect(manifest.model == URL(fileURLWithPath: tinyModelPath).standardizedFileURL.path)
         #expect(manifest.outputs == ["a-blue-square.mp4", "a-blue-square.gif"] && manifest.inversion == "computed")
         #expect(manifest.ctxedit == ctxeditVersion && manifest.timings.total > 0 && manifest.sampler.steps == 2)
-        #expect(manifest.sampler.region == "auto")
+        #expect(manifest.sampler.region == "auto" && manifest.sampler.strength == 1)
         // A bar per stage with step counts, seconds per step and an ETA; then the summary table.
         #expect(run.stderr.contains("\r") && run.stderr.contains("[####") && run.stderr.contains("s/step") && run.stderr.contains("ETA"))
         #expect(run.stdout.contains("red-circle/a-blue-square") && run.stdout.contains("done"))

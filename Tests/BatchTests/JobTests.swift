@@ -91,6 +91,9 @@ import Testing
         p.selection.count = 4
         #expect(job.fingerprint(pipeline: p, model: "/m") != reference)
         p = base
+        p.sampler.strength = 0.6
+        #expect(job.fingerprint(pipeline: p, model: "/m") != reference)
+        p = base
         p.output.strip = false   // does not change the edited clip
         #expect(job.fingerprint(pipeline: p, model: "/m") == reference)
         #expect(job.fingerprint(pipeline: base, model: "/x/../m") == reference)

@@ -63,6 +63,64 @@ import Testing
         #expect(errors[1] < errors[0] / 4)
     }
 
+    /// A partial inversion (strength < 1) and the sampler's matching last steps are inverses too: with the exact
+    /// denoiser the first 20 of 50 steps each way return x₀ at least as closely as all 50.
+    @Test func partialInversionRoundTripReconstructsTheLatents() throws {
+        var editor = VideoEditor(model: try tinyModel())
+        editor.predictor = GaussianDenoiser(sigma: 1)
+        let x0 = randomLatent([2, 4, 8, 8], seed: 23)
+        let context = editor.model.encodePrompt("a red square")
+        var settings = EditSettings()
+        settings.steps = 50
+        settings.guidance = 1
+        var trajectory = ContextualTrajectory(sampler: editor.model.scheduler.sampler(), inverse: editor.model.scheduler.inverse())
+        trajectory.setTimesteps(50)
+        var clock = StepClock()
+        var errors: [Float] = []
+        for k in [20, 50] {
+            let inverted = try editor.invert(x0, context: context.repeated(2), trajectory: trajectory, steps: k, shift: nil,
+                                             frames: .frames(count: 2, sources: .sparseCausal), progress: { _ in true }, clock: &clock)
+            #expect(inverted.count == k + 1)
+            let back = try editor.denoise(start: inverted.last!, context: context, negative: context, frames: 2,
+                                          settings: settings, trajectory: trajectory, shift: nil, edit: 0, steps: k,
+                                          progress: { _ in true }, clock: &clock)
+            errors.append(maxDifference(back, x0))
+        }
+        #expect(errors[0] < 5e-3 && errors[0] <= errors[1] * 1.01, "errors \(errors)")
+        // The noisiest latent reached is that of the inverse timestep k: a partial inversion stops early.
+        let start = try editor.invert(x0, context: context.repeated(2), trajectory: trajectory, steps: 20, shift: nil,
+                                      frames: .frames(count: 2, sources: .sparseCausal), progress: { _ in true }, clock: &clock).last!
+        let full = try editor.invert(x0, context: context.repeated(2), trajectory: trajectory, shift: nil,
+                                     frames: .frames(count: 2, sources: .sparseCausal), progress: { _ in true }, clock: &clock)
+        #expect(start == full[20])
+    }
+
+    /// `strength` runs round(strength·steps) steps each way, and its partial inversion is cached apart from the full.
+    @Test func strengthShortensBothWaysAndHasItsOwnCacheEntry() throws {
+        let cacheDir = NSTemporaryDirectory() + "/ctxedit-cache-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: cacheDir) }
+        var editor = VideoEditor(model: try tinyModel())
+        var settings = EditSettings()
+        settings.steps = 10
+        settings.region = .whole
+        settings.cacheFolder = cacheDir
+        let clip = movingSquare(frames: 2)
+        func stages(_ strength: Double) throws -> [String: Int] {
+            settings.strength = strength
+            var totals: [String: Int] = [:]
+            _ = try editor.edit(clip, sourcePrompt: "a red square", prompts: ["a blue circle"], settings: settings) {
+                totals[$0.stage.rawValue] = $0.totalSteps; return true
+            }
+            return totals
+        }
+        let full = try stages(1), partial = try stages(0.44)
+        #expect(full["invert"] == 10 && full["denoise"] == 10)
+        #expect(partial["invert"] == 4 && partial["denoise"] == 4, "\(partial)")
+        #expect(try stages(0.01)["denoise"] == 1)
+        // Strength 1 again: its full inversion comes from the cache.
+        #expect(try stages(1)["invert"] == nil)
+    }
+
     @Test func editsAreDeterministicAndFollowThePrompt() throws {
         var editor = VideoEditor(model: try tinyModel())
         var settings = EditSettings()
