@@ -43,6 +43,16 @@ public struct DefaultModelRecipe: Sendable {
     /// Share of training captions replaced by the empty caption (classifier-free guidance needs the unconditional
     /// prediction).
     public var captionDropout = 0.1
+    /// Each optional caption phrase (size, motion, background: `Scene.CaptionDetail`) is left out of a training
+    /// caption with this probability, independently, so shorter prompts ("a blue square on a gray background") stay
+    /// in the training distribution. With full captions only, leaving out the motion phrase turned a gray background
+    /// green in text-to-image.
+    public var captionPhraseDrop = 0.25
+    /// Stage (b) weighs the loss at latent positions covered by the object by 1 + this × coverage (the renderer's
+    /// mask, 4x4-averaged to the latent grid), normalised by the weights' sum. The object covers ~2–12% of a frame,
+    /// so under the plain mean the loss barely saw it: the model learned backgrounds and painted a blue blob for
+    /// any object caption.
+    public var objectLossWeight: Float = 4
     /// Save a resumable checkpoint every this many steps (and at the end of each stage).
     public var checkpointEvery = 50
     /// Seeds: parameter initialisation, and the training streams (noise, timesteps, scenes) of each stage.

@@ -39,15 +39,49 @@ public final class DefaultModelTraining {
 
     // MARK: Data
 
-    /// Frames `[F, 3, S, S]` in [-1, 1] of `frames` consecutive frames (random start) of a random 16-frame clip of
-    /// the scene drawn from `sceneSeed`.
-    static func clip(sceneSeed: UInt64, frames: Int, size: Int, start: Int) -> (Tensor, Scene) {
+    /// `frames` consecutive frames (from `start`) of a 16-frame clip of the scene drawn from `sceneSeed`.
+    struct TrainingClip {
+        /// [F, 3, S, S] in [-1, 1].
+        var frames: Tensor
+        var scene: Scene
+        /// The object's coverage in [0, 1] per pixel, one [S·S] map per frame (the renderer's masks).
+        var masks: [[Float]]
+    }
+
+    static func clip(sceneSeed: UInt64, frames: Int, size: Int, start: Int) -> TrainingClip {
         var sampler = SceneSampler(seed: sceneSeed)
         let scene = sampler.next()
         let rendered = SceneRenderer.render(scene, size: Size(width: size, height: size), frames: 16)
         let images = Array(rendered.frames[start..<(start + frames)])
         let batch = FrameBatch(images: images, frameRate: 8)
-        return (Tensor(shape: [frames, 3, size, size], scalars: batch.values), scene)
+        return TrainingClip(frames: Tensor(shape: [frames, 3, size, size], scalars: batch.values), scene: scene,
+                            masks: Array(rendered.masks[start..<(start + frames)]))
+    }
+
+    /// Loss weights on the latent grid: 1 + `weight` × the object's coverage averaged over each `factor`×`factor`
+    /// pixel cell, the same for every latent channel. masks: F maps of [S·S] → [F, channels, S/factor, S/factor].
+    static func objectWeights(_ masks: [[Float]], size: Int, factor: Int, channels: Int, weight: Float) -> Tensor {
+        let side = size / factor, cell = Float(factor * factor)
+        var out: [Float] = []
+        out.reserveCapacity(masks.count * channels * side * side)
+        for mask in masks {
+            var plane = [Float](repeating: 0, count: side * side)
+            for y in 0..<size { for x in 0..<size { plane[(y / factor) * side + x / factor] += mask[y * size + x] } }
+            plane = plane.map { 1 + weight * $0 / cell }
+            for _ in 0..<channels { out += plane }
+        }
+        return Tensor(shape: [masks.count, channels, side, side], scalars: out)
+    }
+
+    /// A training caption: empty with probability `captionDropout`, else the scene's caption with each optional
+    /// phrase left out with probability `captionPhraseDrop`.
+    static func caption(_ scene: Scene, recipe r: DefaultModelRecipe, rng: inout TrainingRandom) -> String {
+        if rng.uniform() < r.captionDropout { return "" }
+        var details: Scene.CaptionDetail = []
+        for phrase in [Scene.CaptionDetail.size, .motion, .background] where rng.uniform() >= r.captionPhraseDrop {
+            details.insert(phrase)
+        }
+        return scene.caption(saying: details)
     }
 
     // MARK: Stage (a): VAE
@@ -81,7 +115,7 @@ public final class DefaultModelTraining {
             var parts = (Float(0), Float(0))
             let loss = trainer.step { rng in
                 let frames = (0..<r.vaeBatch).map { _ in
-                    Self.clip(sceneSeed: rng.next(), frames: 1, size: r.imageSize, start: Int(rng.next() % 16)).0
+                    Self.clip(sceneSeed: rng.next(), frames: 1, size: r.imageSize, start: Int(rng.next() % 16)).frames
                 }
                 let x = Variable(Tensor.concat(frames, axis: 0))
                 let (mean, logvar) = vae.encode(x)
@@ -113,7 +147,7 @@ public final class DefaultModelTraining {
         // Scaling factor: latents of 64 held-apart frames to unit standard deviation (as SD's 0.18215 was chosen).
         let means: [Tensor] = GradMode.withoutGradients {
             (0..<8).map { i in
-                let frames = (0..<8).map { j in Self.clip(sceneSeed: 0xA11CE + UInt64(i * 8 + j), frames: 1, size: r.imageSize, start: j * 2).0 }
+                let frames = (0..<8).map { j in Self.clip(sceneSeed: 0xA11CE + UInt64(i * 8 + j), frames: 1, size: r.imageSize, start: j * 2).frames }
                 return vae.encode(Variable(Tensor.concat(frames, axis: 0))).mean.value
             }
         }
@@ -189,11 +223,12 @@ public final class DefaultModelTraining {
             let attention: FrameAttention = imageStep ? .perFrame : .frames(count: f, sources: .sparseCausal)
             let loss = trainer.step { rng in
                 // 1. Clips and captions (10% empty).
-                var frames: [Tensor] = [], ids: [[Int]] = []
+                var frames: [Tensor] = [], ids: [[Int]] = [], masks: [[Float]] = []
                 for _ in 0..<clips {
-                    let (clip, scene) = Self.clip(sceneSeed: rng.next(), frames: f, size: r.imageSize, start: Int(rng.next() % UInt64(17 - f)))
-                    frames.append(clip)
-                    ids.append(tokenizer.encode(rng.uniform() < r.captionDropout ? "" : scene.caption).ids)
+                    let clip = Self.clip(sceneSeed: rng.next(), frames: f, size: r.imageSize, start: Int(rng.next() % UInt64(17 - f)))
+                    frames.append(clip.frames)
+                    masks += clip.masks
+                    ids.append(tokenizer.encode(Self.caption(clip.scene, recipe: r, rng: &rng)).ids)
                 }
                 // 2. Latents x₀ [B·F, 4, 16, 16] from the frozen VAE (posterior mean × scaling factor).
                 let x0 = GradMode.withoutGradients { vae.encode(Variable(Tensor.concat(frames, axis: 0))).mean.value * scale }
@@ -231,7 +266,9 @@ public final class DefaultModelTraining {
                 // 5. ε- or v-prediction with the video UNet (sparse-causal attention across a clip's frames).
                 let prediction = model.unet(Variable.concat(noisy, axis: 0), timesteps: frameTimesteps, context: context,
                                             frames: attention)
-                return Variable.mseLoss(prediction, Variable(Tensor.concat(targets, axis: 0)))
+                let weights = Self.objectWeights(masks, size: r.imageSize, factor: r.imageSize / x0.shape[3],
+                                                 channels: x0.shape[1], weight: r.objectLossWeight)
+                return Variable.weightedMSELoss(prediction, Variable(Tensor.concat(targets, axis: 0)), weights: weights)
             }
             window.append(loss)
             let step = trainer.state.step

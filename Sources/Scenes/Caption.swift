@@ -8,15 +8,37 @@
 /// "green and white striped background", "black and white checkered background",
 /// "blue and white dotted background" (dots of the second colour). The words used are `captionVocabulary`.
 extension Scene {
-    public var caption: String {
+    /// The optional phrases of a caption; colour and shape are always said.
+    public struct CaptionDetail: OptionSet, Hashable, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// "small" / "large" and "spinning" before the colour.
+        public static let size = CaptionDetail(rawValue: 1)
+        /// The motion phrase after the shape ("moving right", "resting", "spinning" in place).
+        public static let motion = CaptionDetail(rawValue: 2)
+        /// "on a ... background".
+        public static let background = CaptionDetail(rawValue: 4)
+        public static let all: CaptionDetail = [.size, .motion, .background]
+    }
+
+    public var caption: String { caption(saying: .all) }
+
+    /// The caption with only the optional phrases in `details`: `.background` alone gives "a red circle on a blue
+    /// background", `[]` gives "a red circle". The default model trains on such shortened captions too, so a user's
+    /// shorter prompt stays in its training distribution.
+    public func caption(saying details: CaptionDetail) -> String {
         var object: [String] = []
-        if size != .medium { object.append(size.rawValue) }
         let spinsInPlace = rotation != 0 && motion == .resting
-        if rotation != 0 && !spinsInPlace { object.append("spinning") }
+        if details.contains(.size) {
+            if size != .medium { object.append(size.rawValue) }
+            if rotation != 0 && !spinsInPlace { object.append("spinning") }
+        }
         object += [color.word, shape.word]
         let article = "aeiou".contains(object[0].first ?? "x") ? "an" : "a"
-        let verb = spinsInPlace ? "spinning" : motion.verb
-        return ([article] + object + [verb, "on", "a", background.phrase]).joined(separator: " ")
+        var words = [article] + object
+        if details.contains(.motion) { words.append(spinsInPlace ? "spinning" : motion.verb) }
+        if details.contains(.background) { words += ["on", "a", background.phrase] }
+        return words.joined(separator: " ")
     }
 
     /// Every word a caption can contain, sorted.

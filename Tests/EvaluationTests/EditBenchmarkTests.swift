@@ -30,9 +30,9 @@ import Testing
     }
 
     /// One held-out scene, colour and background edits, 4 frames, 10 steps, on the default model: the benchmark runs
-    /// end to end, the edit region keeps the unchanged part of the frame, and the edit stays a picture of the scene (PSNR against the truth measured 9.7–11.7 dB over the
-    /// README's run; bound 5). Alignment of the current default model is low (README's table: 0.11 overall), so it
-    /// is only checked to be a valid fraction.
+    /// end to end, the colour edit shows the new colour (measured: in all 4 frames; `make eval`: 69% of colour
+    /// edits; bound: half the frames), the edit region keeps the unchanged part of the frame, and the edit stays a
+    /// picture of the scene (PSNR against the truth measured 13.5 dB; bound 5).
     ///
     /// The tuned row (3 tuning steps) scores the same cases with finite scores, and differs from the untuned
     /// adapter row: a delta of zero steps would edit exactly like the base model (the added temporal attention starts
@@ -59,11 +59,12 @@ import Testing
         let source = try #require(table.rows.first { $0.variant == "no edit (source)" && $0.edit == "all" })
         let edited = try #require(table.rows.first { $0.variant == "adapter, sparse-causal" && $0.edit == "all" })
         #expect(source.aligned == 0)
-        #expect(edited.aligned >= 0 && edited.aligned <= 1, "aligned \(edited.aligned)")
+        let colour = try #require(table.rows.first { $0.variant == "adapter, sparse-causal" && $0.edit == "color" })
+        #expect(colour.aligned >= 0.5, "colour edit aligned \(colour.aligned)")
         #expect(edited.psnr >= 5, "PSNR \(edited.psnr)")
         #expect(table.markdown.contains("| adapter, sparse-causal | color | 1 |"))
         // The edit region keeps the rest of the frame: on the colour edit the unchanged region stays far closer to
-        // the source than when the whole frame is edited (here 34 vs 69 of 255 measured; make eval: 19 vs 50).
+        // the source than when the whole frame is edited (here 27 vs 69 of 255 measured; make eval: 26 vs 43).
         let region = try #require(results.first { $0.variant == "adapter, sparse-causal" && $0.kind == .color }).score
         let whole = try #require(results.first { $0.variant == "adapter, sparse-causal, whole frame" && $0.kind == .color }).score
         print("unchanged-region MAE, colour edit: region \(region.maeUnchanged), whole frame \(whole.maeUnchanged)")

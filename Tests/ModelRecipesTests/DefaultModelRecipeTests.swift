@@ -1,7 +1,9 @@
 import Batch
 import Foundation
 import Models
+import Scenes
 import Testing
+import Training
 @testable import ModelRecipes
 
 /// The default-model recipe decodes into the configs the loaders read, and the committed `Models/default` is
@@ -25,6 +27,40 @@ import Testing
         let alphas = try r.scheduler().schedule.alphasCumprod
         #expect(alphas.count == 1000 && abs(alphas[0] - (1 - 0.0001)) < 1e-6)
         #expect(256 * alphas[999] / (1 - alphas[999]) < 0.02)
+    }
+
+    /// The joint stage's loss weights: 1 + weight × the object's mean coverage per 4x4 cell, on every channel.
+    @Test func objectWeightsPoolTheMaskToTheLatentGrid() {
+        var mask = [Float](repeating: 0, count: 8 * 8)
+        for y in 0..<4 { for x in 4..<8 { mask[y * 8 + x] = 1 } }   // the top-right cell, fully covered
+        mask[5 * 8 + 1] = 0.5                                        // one half-covered pixel in the bottom-left cell
+        let w = DefaultModelTraining.objectWeights([mask, [Float](repeating: 0, count: 64)], size: 8, factor: 4,
+                                                   channels: 2, weight: 4)
+        #expect(w.shape == [2, 2, 2, 2])
+        let cell: [Float] = [1, 5, 1 + 4 * 0.5 / 16, 1]
+        #expect(Array(w.scalars[0..<4]) == cell && Array(w.scalars[4..<8]) == cell)
+        #expect(w.scalars[8...].allSatisfy { $0 == 1 })
+    }
+
+    /// Training captions: the empty caption at the dropout rate, else the caption with phrases left out at their
+    /// rate, never colour or shape.
+    @Test func trainingCaptionsDropPhrasesAtTheRecipesRates() {
+        let scene = Scene(shape: .star, color: .red, size: .large, background: .plain(.blue), motion: .linear(toward: .up))
+        var rng = TrainingRandom(seed: 7, stream: 0)
+        let r = DefaultModelRecipe()
+        var empty = 0, full = 0, noBackground = 0
+        let n = 4000
+        for _ in 0..<n {
+            let c = DefaultModelTraining.caption(scene, recipe: r, rng: &rng)
+            if c.isEmpty { empty += 1; continue }
+            #expect(c.contains("red star"))
+            if c == scene.caption { full += 1 }
+            if !c.contains("background") { noBackground += 1 }
+        }
+        let kept = Double(n - empty)
+        #expect(abs(Double(empty) / Double(n) - r.captionDropout) < 0.02)
+        #expect(abs(Double(full) / kept - pow(1 - r.captionPhraseDrop, 3)) < 0.03)
+        #expect(abs(Double(noBackground) / kept - r.captionPhraseDrop) < 0.03)
     }
 
     @Test func committedModelMatchesRecipe() throws {

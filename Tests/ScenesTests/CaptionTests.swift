@@ -32,6 +32,20 @@ struct CaptionTests {
         #expect(scene.with(color: .blue).colorsAreDistinct == false)
     }
 
+    @Test func shortenedCaptionsDropWholePhrases() {
+        let scene = Scene(shape: .hexagon, color: .orange, size: .small, background: .checkerboard(.black, .white),
+                          motion: .orbit(clockwise: false), rotation: 0.5)
+        #expect(scene.caption(saying: .all) == scene.caption)
+        #expect(scene.caption(saying: []) == "an orange hexagon")
+        #expect(scene.caption(saying: .size) == "a small spinning orange hexagon")
+        #expect(scene.caption(saying: .motion) == "an orange hexagon orbiting")
+        #expect(scene.caption(saying: .background) == "an orange hexagon on a black and white checkered background")
+        // Spinning in place is the motion phrase, not a size word.
+        let spinner = Scene(shape: .triangle, color: .gray, background: .plain(.white), rotation: -1)
+        #expect(spinner.caption(saying: [.size, .background]) == "a gray triangle on a white background")
+        #expect(spinner.caption(saying: .motion) == "a gray triangle spinning")
+    }
+
     @Test func sampledCaptionsUseTheVocabulary() {
         var sampler = SceneSampler(seed: 3)
         let vocabulary = Set(Scene.captionVocabulary)

@@ -136,6 +136,26 @@ import Tensors
         GradCheck.run("sum", [a]) { ($0[0] * $0[0]).sum() }
         GradCheck.run("mean", [a]) { ($0[0] * $0[0]).mean() }
         GradCheck.run("mse", [a, b]) { Variable.mseLoss($0[0], $0[1]) }
+        let w = Tensor(shape: a.shape, scalars: (0..<a.count).map { Float($0 % 3) + 0.5 })
+        GradCheck.run("weighted mse", [a, b]) { Variable.weightedMSELoss($0[0], $0[1], weights: w) }
+    }
+
+    /// Unit weights give the plain MSE; a zero weight removes its element from the loss and its gradient.
+    @Test func weightedMSEIdentities() {
+        let a = randn([2, 3, 4], seed: 11), b = randn([2, 3, 4], seed: 12)
+        let plain = Variable.mseLoss(Variable(a), Variable(b)).value.scalars[0]
+        let ones = Variable.weightedMSELoss(Variable(a), Variable(b), weights: Tensor(shape: a.shape, repeating: 1)).value.scalars[0]
+        #expect(abs(plain - ones) <= 1e-6 * plain)
+        var mask = [Float](repeating: 1, count: a.count)
+        mask[5] = 0
+        var moved = b.scalars
+        moved[5] += 100
+        let p = Variable(a, requiresGrad: true)
+        let masked = Variable.weightedMSELoss(p, Variable(Tensor(shape: b.shape, scalars: moved)), weights: Tensor(shape: a.shape, scalars: mask))
+        let reference = Variable.weightedMSELoss(Variable(a), Variable(b), weights: Tensor(shape: a.shape, scalars: mask)).value.scalars[0]
+        #expect(masked.value.scalars[0] == reference)
+        masked.backward()
+        #expect(p.grad?.scalars[5] == 0)
     }
 
     /// A small composite (a transformer-ish block) end to end, catching wiring mistakes between ops.

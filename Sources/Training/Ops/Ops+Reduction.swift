@@ -33,6 +33,23 @@ extension Variable {
         }
     }
 
+    /// Weighted mean squared error: Σ w·(prediction − target)² / Σ w → [], with constant weights w ≥ 0 of the same
+    /// shape (all ones: `mseLoss`). ∂prediction = 2·w·(prediction − target)·g / Σ w, ∂target its negative.
+    public static func weightedMSELoss(_ prediction: Variable, _ target: Variable, weights: Tensor) -> Variable {
+        precondition(prediction.shape == target.shape && weights.shape == target.shape,
+                     "weighted mse: \(prediction.shape) vs \(target.shape) vs weights \(weights.shape)")
+        let diff = prediction.value - target.value
+        let norm = Swift.max(weights.scalars.reduce(0.0) { $0 + Double($1) }, .leastNormalMagnitude)
+        var total = 0.0
+        for i in 0..<diff.count { total += Double(weights.scalars[i]) * Double(diff.scalars[i]) * Double(diff.scalars[i]) }
+        return record(Tensor(shape: [], scalars: [Float(total / norm)]), inputs: [prediction, target]) { needs in
+            { g in
+                let d = diff * weights * (2 * g.scalars[0] / Float(norm))
+                return [needs[0] ? d : nil, needs[1] ? d * -1 : nil]
+            }
+        }
+    }
+
     /// Rows of `weight` [count, D] picked by `ids` (B sequences of T ids, each in 0..<count) → [B, T, D]
     /// (`nn.Embedding`). ∂weight adds each position's gradient to its id's row.
     public static func embedding(_ ids: [[Int]], weight: Variable) -> Variable {
