@@ -4,11 +4,17 @@ Prints one JSON object: {"threads": N, "torch": version, "cases": {name: {"ms": 
 Weights are random (timings do not depend on values). Run by `make bench` through the ctxedit-bench executable
 when `make bench-reference` has installed torch + diffusers into .venv-bench.
 
-usage: python scripts/bench_reference.py [--threads 2] [--runs 3] [--quick] [--cases a,b,...]
+With --serve (how ctxedit-bench runs it) the models are built once, one line {"torch": version} says so, and then
+each case name read from stdin is timed (warm-up, then --runs runs) and answered with one line
+{"name": ..., "ms": median, "runs": [...]} (or {"name": ..., "error": ...}), so the two programs time each case
+one right after the other on this shared machine instead of minutes apart.
+
+usage: python scripts/bench_reference.py [--threads 2] [--runs 3] [--quick] [--cases a,b,...] [--serve]
 """
 import argparse
 import json
 import statistics
+import sys
 import time
 
 import torch
@@ -105,21 +111,30 @@ def main():
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--cases", default="")
+    p.add_argument("--serve", action="store_true")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     wanted = [c for c in a.cases.split(",") if c]
-    results = {}
+
+    def timed(fn):
+        fn()  # warm-up
+        runs = []
+        for _ in range(a.runs):
+            t = time.perf_counter()
+            fn()
+            runs.append((time.perf_counter() - t) * 1000)
+        return {"ms": statistics.median(runs), "runs": runs}
+
     with torch.inference_mode():
-        for name, fn in cases(a.quick).items():
-            if wanted and name not in wanted:
-                continue
-            fn()  # warm-up
-            runs = []
-            for _ in range(a.runs):
-                t = time.perf_counter()
-                fn()
-                runs.append((time.perf_counter() - t) * 1000)
-            results[name] = {"ms": statistics.median(runs), "runs": runs}
+        table = cases(a.quick)
+        if a.serve:
+            print(json.dumps({"threads": a.threads, "torch": torch.__version__}), flush=True)
+            for line in sys.stdin:
+                name = line.strip()
+                answer = {"name": name, **timed(table[name])} if name in table else {"name": name, "error": "no such case"}
+                print(json.dumps(answer), flush=True)
+            return
+        results = {name: timed(fn) for name, fn in table.items() if not wanted or name in wanted}
     print(json.dumps({"threads": a.threads, "torch": torch.__version__, "cases": results}))
 
 

@@ -1,8 +1,8 @@
 // ctxedit-bench: times the model components at Stable Diffusion 1.5 dimensions with random weights built in
 // process (timings do not depend on values). Prints median milliseconds, achieved GFLOP/s (GEMM FLOPs, which for
 // im2col convolution equal the direct algorithm's count) and peak resident memory; when a PyTorch reference
-// environment exists (`make bench-reference` makes .venv-bench), runs scripts/bench_reference.py on the same
-// shapes right after and prints the ratio ctxedit / PyTorch per case.
+// environment exists (`make bench-reference` makes .venv-bench), times the same shapes with
+// scripts/bench_reference.py case by case, each right after ctxedit's, and prints the ratio ctxedit / PyTorch.
 //
 // usage: ctxedit-bench [--quick] [--runs N] [--threads N] [--cases "name,name"] [--python PATH]
 import Diffusion
@@ -25,10 +25,13 @@ func peakRSSMegabytes() -> Double {
 }
 
 /// Median wall time over `runs` after one warm-up, and the FLOPs of one run.
-func measure(_ c: Case, runs: Int) -> (ms: Double, flops: Int) {
+/// Median milliseconds of `runs` runs after a warm-up, the FLOPs of one run, and the cores kept busy over the timed
+/// runs: process CPU time (user + system, every thread) over wall time, 2.0 being both of two cores throughout.
+func measure(_ c: Case, runs: Int) -> (ms: Double, flops: Int, busy: Double) {
     c.run()
     var times: [Double] = []
     var flops = 0
+    let cpuBefore = cpuSeconds()
     for _ in 0..<runs {
         FLOPCounter.reset()
         let start = DispatchTime.now().uptimeNanoseconds
@@ -36,7 +39,16 @@ func measure(_ c: Case, runs: Int) -> (ms: Double, flops: Int) {
         times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         flops = FLOPCounter.count
     }
-    return (times.sorted()[times.count / 2], flops)
+    let busy = (cpuSeconds() - cpuBefore) / max(times.reduce(0, +) / 1000, 1e-9)
+    return (times.sorted()[times.count / 2], flops, busy)
+}
+
+/// User + system CPU seconds of this process so far (all threads).
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
 }
 
 func option(_ name: String) -> String? {
@@ -45,23 +57,57 @@ func option(_ name: String) -> String? {
     return args[i + 1]
 }
 
-/// PyTorch's medians for the same cases, or nil when no reference environment is installed.
-func pytorchReference(quick: Bool, runs: Int, threads: Int, cases: [String]) -> (version: String, ms: [String: Double])? {
-    let python = option("--python") ?? ".venv-bench/bin/python"
-    guard FileManager.default.isExecutableFile(atPath: python) else { return nil }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = ["scripts/bench_reference.py", "--threads", "\(threads)", "--runs", "\(runs)",
-                         "--cases", cases.joined(separator: ",")] + (quick ? ["--quick"] : [])
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    do { try process.run() } catch { return nil }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0,
-          let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-          let results = json["cases"] as? [String: [String: Any]] else { return nil }
-    return (json["torch"] as? String ?? "?", results.compactMapValues { $0["ms"] as? Double })
+/// `scripts/bench_reference.py --serve`: diffusers/transformers on CPU PyTorch with the same shapes, built once, then
+/// asked for one case at a time, so each case's two timings are taken back to back (this shared machine drifts over
+/// minutes). nil when no reference environment is installed or it fails to start.
+final class PyTorchReference {
+    let version: String
+    private let process = Process()
+    private let input = Pipe(), output = Pipe()
+    private var buffer = Data()
+
+    init?(quick: Bool, runs: Int, threads: Int) {
+        let python = option("--python") ?? ".venv-bench/bin/python"
+        guard FileManager.default.isExecutableFile(atPath: python) else { return nil }
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["scripts/bench_reference.py", "--serve", "--threads", "\(threads)", "--runs", "\(runs)"]
+            + (quick ? ["--quick"] : [])
+        process.standardInput = input
+        process.standardOutput = output
+        do { try process.run() } catch { return nil }
+        guard let ready = Self.readLine(output, &buffer), let torch = ready["torch"] as? String else {
+            process.terminate()
+            return nil
+        }
+        version = torch
+    }
+
+    /// PyTorch's median milliseconds for the case `name`, nil if it has no such case or stopped.
+    func milliseconds(_ name: String) -> Double? {
+        guard process.isRunning else { return nil }
+        input.fileHandleForWriting.write(Data((name + "\n").utf8))
+        guard let answer = Self.readLine(output, &buffer), answer["name"] as? String == name else { return nil }
+        return answer["ms"] as? Double
+    }
+
+    func finish() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+
+    /// The next newline-terminated JSON object on `pipe` (nil at end of output).
+    private static func readLine(_ pipe: Pipe, _ buffer: inout Data) -> [String: Any]? {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = buffer[buffer.startIndex..<newline]
+                buffer = Data(buffer[(newline + 1)...])
+                return (try? JSONSerialization.jsonObject(with: line)) as? [String: Any]
+            }
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { return nil }
+            buffer.append(chunk)
+        }
+    }
 }
 
 if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
@@ -71,7 +117,8 @@ if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-
                          [--default-malloc]
            ctxedit-bench --edit-memory   (peak memory of an 8-frame 512x512 edit, SD-1.5 size, random weights)
     Times the model components at Stable Diffusion 1.5 size (random weights) and, when a PyTorch environment
-    exists (.venv-bench, or --python), the same shapes in diffusers on PyTorch, side by side.
+    exists (.venv-bench, or --python), the same shapes in diffusers on PyTorch, each case right after ctxedit's.
+    "cores busy" is the process's CPU time over wall time during a case's timed runs (2.00: two cores throughout).
     """)
     exit(0)
 }
@@ -169,31 +216,34 @@ do {
         })
     }
     if !wanted.isEmpty { cases = cases.filter { wanted.contains($0.name) } }
+    // PyTorch builds its models now, before anything of ours is timed.
+    print("starting the PyTorch reference (scripts/bench_reference.py --serve)…")
+    let reference = PyTorchReference(quick: quick, runs: runs, threads: threads)
     // The machine's dense peak: one 2048³ GEMM (the best case for OpenBLAS), against which each case's achieved
     // GFLOP/s (direct-algorithm FLOPs) is a percentage.
     let square = Tensor(shape: [2048, 2048], repeating: 0.5)
-    let (peakMs, peakFlops) = measure(Case(name: "sgemm 2048³") { _ = square.matmul(square) }, runs: max(runs, 3))
+    let (peakMs, peakFlops, _) = measure(Case(name: "sgemm 2048³") { _ = square.matmul(square) }, runs: max(runs, 3))
     let peak = Double(peakFlops) / peakMs / 1e6
     print(String(format: "  sgemm 2048³ (peak)         %10.1f ms %8.1f GFLOP/s", peakMs, peak))
-    var ours: [(String, Double, Double)] = []
+    var ours: [(String, Double, Double, Double, Double?)] = []
     for c in cases {
-        let (ms, flops) = measure(c, runs: runs)
-        ours.append((c.name, ms, Double(flops) / ms / 1e6))
-        print(String(format: "  %-26@ %10.1f ms %8.1f GFLOP/s", c.name as NSString, ms, Double(flops) / ms / 1e6))
+        let (ms, flops, busy) = measure(c, runs: runs)
+        let torch = reference?.milliseconds(c.name)
+        ours.append((c.name, ms, Double(flops) / ms / 1e6, busy, torch))
+        print(String(format: "  %-26@ %10.1f ms %8.1f GFLOP/s  %.2f cores busy   PyTorch %@ ms", c.name as NSString, ms,
+                     Double(flops) / ms / 1e6, busy, (torch.map { String(format: "%.1f", $0) } ?? "–") as NSString))
     }
+    reference?.finish()
     let peakMemory = peakRSSMegabytes()
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     let userSeconds = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
     let systemSeconds = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
-    print("running the PyTorch reference on the same shapes…")
-    let reference = pytorchReference(quick: quick, runs: runs, threads: threads, cases: cases.map(\.name))
     print("")
-    print("| case | ctxedit ms | GFLOP/s | % of sgemm peak | PyTorch ms | ctxedit / PyTorch |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for (name, ms, gflops) in ours {
-        let torch = reference?.ms[name]
-        print(String(format: "| %@ | %.1f | %.1f | %.0f%% | %@ | %@ |", name as NSString, ms, gflops, 100 * gflops / peak,
+    print("| case | ctxedit ms | GFLOP/s | % of sgemm peak | cores busy | PyTorch ms | ctxedit / PyTorch |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for (name, ms, gflops, busy, torch) in ours {
+        print(String(format: "| %@ | %.1f | %.1f | %.0f%% | %.2f | %@ | %@ |", name as NSString, ms, gflops, 100 * gflops / peak, busy,
                      (torch.map { String(format: "%.1f", $0) } ?? "–") as NSString,
                      (torch.map { String(format: "%.2f", ms / $0) } ?? "–") as NSString))
     }
