@@ -131,7 +131,10 @@ def main():
             print(json.dumps({"threads": a.threads, "torch": torch.__version__}), flush=True)
             for line in sys.stdin:
                 name = line.strip()
-                answer = {"name": name, **timed(table[name])} if name in table else {"name": name, "error": "no such case"}
+                try:
+                    answer = {"name": name, **timed(table[name])} if name in table else {"name": name, "error": "no such case"}
+                except Exception as e:  # one failed case (out of memory, ...) leaves the others to time
+                    answer = {"name": name, "error": f"{type(e).__name__}: {e}"}
                 print(json.dumps(answer), flush=True)
             return
         results = {name: timed(fn) for name, fn in table.items() if not wanted or name in wanted}

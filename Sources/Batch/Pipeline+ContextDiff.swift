@@ -41,7 +41,7 @@ extension Pipeline {
         if width != nil || height != nil { selection.size = .exact(width: width ?? height ?? 512, height: height ?? width ?? 512) }
 
         let editing = try root.required("editing_config", hint: "a ContextDiff config lists its prompts in editing_config.editing_prompts").mapping()
-        unused += editing.keysNot(in: ["editing_prompts", "guidance_scale", "num_inference_steps", "sample_seeds"])
+        unused += editing.keysNot(in: ["editing_prompts", "guidance_scale", "num_inference_steps", "sample_seeds", "strength"])
         var sampler = SamplerSpec()
         // ContextDiff edits every pixel (its configs change whole scenes: "... covered with snow"); the edit region
         // is ctxedit's own, set in ctxedit's pipeline shape.
@@ -50,6 +50,12 @@ extension Pipeline {
         if let steps = editing.optional("num_inference_steps") {
             sampler.steps = try interpolation.positive(steps)
             if sampler.steps > 1000 { throw steps.error(.invalidValue, "steps must be 1 to 1000, found \(sampler.steps)") }
+        }
+        if let st = editing.optional("strength") {
+            sampler.strength = try interpolation.double(st)
+            if !EditSettings.isValidStrength(sampler.strength) {
+                throw st.error(.invalidValue, "strength must be in (0, 1] (1 inverts all the way), found \(st.shape)")
+            }
         }
         var edits = try parseEdits(try editing.required("editing_prompts"))
         var notes: [String] = []

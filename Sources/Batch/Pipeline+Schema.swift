@@ -138,7 +138,7 @@ extension Pipeline {
         }
         if let st = map.optional("strength") {
             s.strength = try st.double()
-            if !(s.strength > 0 && s.strength <= 1) {
+            if !EditSettings.isValidStrength(s.strength) {
                 throw st.error(.invalidValue, "strength must be in (0, 1] (1 inverts all the way), found \(st.shape)")
             }
         }

@@ -40,7 +40,9 @@ public enum EditRegion: Sendable, Equatable {
 /// 10 and 20% of the trajectory (no extra randomness, and already on the contextualized trajectory). Low noise
 /// because that is where the prediction still depends on where the object is: with the default model, at 50% and
 /// above the two captions disagree almost uniformly over the frame (the map's median is 0.7 of its peak at 50%,
-/// 0.9 at 90%), while at 10–20% the peak sits on the object and the median is 0.45 of it.
+/// 0.9 at 90%), while at 10–20% the peak sits on the object and the median is 0.45 of it. A partial inversion
+/// (`EditSettings.strength` below 0.2) has not reached those levels: its noisiest latent stands in for them (one
+/// pass when both fall there).
 public struct EditMask: Sendable {
     /// [F, 1, h, w]; 1 where the edit may change the latent, 0 where the source is kept.
     public let mask: Tensor

@@ -34,8 +34,15 @@ public struct EditSettings: Sendable {
 
     public init() {}
 
-    /// DDIM steps each way of an edit at `strength`: round(strength·steps), at least 1.
-    public var editSteps: Int { min(steps, max(1, Int((strength * Double(steps)).rounded()))) }
+    /// DDIM steps each way of an edit at `strength`: round(strength·steps), at least 1 (a strength outside (0, 1],
+    /// which the command line and pipeline files refuse, counts as 1).
+    public var editSteps: Int {
+        guard Self.isValidStrength(strength) else { return steps }
+        return min(steps, max(1, Int((strength * Double(steps)).rounded())))
+    }
+
+    /// Whether `s` is a strength an edit accepts: 0 < s ≤ 1.
+    public static func isValidStrength(_ s: Double) -> Bool { s > 0 && s <= 1 }
 }
 
 /// One edited clip and what happened.
@@ -191,6 +198,7 @@ public struct VideoEditor {
                  progress: ProgressHandler, clock: inout StepClock) throws -> Tensor {
         let timesteps = trajectory.sampler.timesteps.suffix(steps ?? trajectory.sampler.timesteps.count)
         let n = timesteps.count
+        precondition(keep.map { $0.inverted.count == n + 1 } ?? true, "denoise: \(n) steps need the inversion's \(n + 1) latents")
         let guided = settings.guidance != 1
         let cond = context.repeated(f)
         let batchContext = guided ? Tensor.concat([negative.repeated(f), cond], axis: 0) : cond

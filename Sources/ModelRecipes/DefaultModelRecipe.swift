@@ -47,6 +47,8 @@ public struct DefaultModelRecipe: Sendable {
     /// caption with this probability, independently, so shorter prompts ("a blue square on a gray background") stay
     /// in the training distribution. With full captions only, leaving out the motion phrase turned a gray background
     /// green in text-to-image.
+    /// (These draws come from the step's random stream before its timesteps and noise, so a stage (b) checkpoint
+    /// from before this setting existed resumes on a different stream.)
     public var captionPhraseDrop = 0.25
     /// Stage (b) weighs the loss at latent positions covered by the object by 1 + this × coverage (the renderer's
     /// mask, 4x4-averaged to the latent grid), normalised by the weights' sum. The object covers ~2–12% of a frame,

@@ -61,6 +61,8 @@ public final class DefaultModelTraining {
     /// Loss weights on the latent grid: 1 + `weight` × the object's coverage averaged over each `factor`×`factor`
     /// pixel cell, the same for every latent channel. masks: F maps of [S·S] → [F, channels, S/factor, S/factor].
     static func objectWeights(_ masks: [[Float]], size: Int, factor: Int, channels: Int, weight: Float) -> Tensor {
+        precondition(factor > 0 && size % factor == 0 && masks.allSatisfy { $0.count == size * size },
+                     "objectWeights: \(size)x\(size) masks do not tile into \(factor)x\(factor) cells")
         let side = size / factor, cell = Float(factor * factor)
         var out: [Float] = []
         out.reserveCapacity(masks.count * channels * side * side)

@@ -13,6 +13,12 @@ enum ModelCard {
                 .map { String(format: "%d: %.4f", $0.element.step, $0.element.loss) }.joined(separator: ", ")
         }
         let total = record.vae.wallSeconds + record.joint.wallSeconds
+        let weighting = r.objectLossWeight > 0 ? """
+            Stage (b)'s squared error is weighted per latent position by 1 + \(r.objectLossWeight)·(the object's coverage of its
+            4x4-pixel cell, from the renderer's mask) and divided by the weights' sum (`DefaultModelRecipe.objectLossWeight`),
+            so the object, 2–12% of a frame, is not drowned by the background; the logged joint loss is that weighted mean.
+
+            """ : ""
         let text = """
         # ctxedit default model
 
@@ -45,10 +51,7 @@ enum ModelCard {
         | b | text encoder + UNet + adapter: \(r.prediction == "v_prediction" ? "‖v_θ(x_t, c, t) − v‖², v = √ᾱ_t·ε − √(1−ᾱ_t)·x₀" : "‖ε_θ(x_t, c, t) − ε‖²"), x_t = √ᾱ_t·x₀ + k_t·r_φ(x̂₀, c, t, neighbours) + √(1−ᾱ_t)·ε (x̂₀: the model's own estimate, no gradient) | \(r.jointSteps) | \(r.clipsPerStep) clips × \(r.clipFrames) frames; every \(r.imageStepEvery == 2 ? "other" : String(r.imageStepEvery) + "th") step \(r.clipsPerStep * r.clipFrames) single frames | \(r.jointLearningRate) | \(loss(record.joint)) | \(String(format: "%.2f", record.joint.secondsPerStep)) | \(String(format: "%.0f", record.joint.wallSeconds)) s |
 
         The last layer of every residual branch (and the UNet's `conv_out`) starts at zero (`DefaultModelRecipe.startsAtZero`).
-        Stage (b)'s squared error is weighted per latent position by 1 + \(r.objectLossWeight)·(the object's coverage of its
-        4x4-pixel cell, from the renderer's mask) and divided by the weights' sum (`DefaultModelRecipe.objectLossWeight`),
-        so the object, 2–12% of a frame, is not drowned by the background; the logged joint loss is that weighted mean.
-        Caption dropout \(Int(r.captionDropout * 100))% (empty caption, for classifier-free guidance); otherwise each optional
+        \(weighting)Caption dropout \(Int(r.captionDropout * 100))% (empty caption, for classifier-free guidance); otherwise each optional
         phrase (size, motion, background) is left out with probability \(r.captionPhraseDrop), so shorter prompts such as
         "a blue square on a gray background" are in the training distribution; gradient clipping 1.0;
         the UNet uses sparse-causal cross-frame attention over each clip. Total training wall time \(String(format: "%.0f", total)) s

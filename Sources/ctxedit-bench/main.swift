@@ -24,7 +24,6 @@ func peakRSSMegabytes() -> Double {
     return 0
 }
 
-/// Median wall time over `runs` after one warm-up, and the FLOPs of one run.
 /// Median milliseconds of `runs` runs after a warm-up, the FLOPs of one run, and the cores kept busy over the timed
 /// runs: process CPU time (user + system, every thread) over wall time, 2.0 being both of two cores throughout.
 func measure(_ c: Case, runs: Int) -> (ms: Double, flops: Int, busy: Double) {
@@ -65,6 +64,8 @@ final class PyTorchReference {
     private let process = Process()
     private let input = Pipe(), output = Pipe()
     private var buffer = Data()
+    /// Set once its output ended (it exited or crashed): no more requests.
+    private var stopped = false
 
     init?(quick: Bool, runs: Int, threads: Int) {
         let python = option("--python") ?? ".venv-bench/bin/python"
@@ -74,19 +75,28 @@ final class PyTorchReference {
             + (quick ? ["--quick"] : [])
         process.standardInput = input
         process.standardOutput = output
+        // A reference that died must not take the benchmark with it when we write to its closed stdin.
+        signal(SIGPIPE, SIG_IGN)
         do { try process.run() } catch { return nil }
-        guard let ready = Self.readLine(output, &buffer), let torch = ready["torch"] as? String else {
+        guard let ready = Self.nextObject(output, &buffer, where: { $0["torch"] != nil }), let torch = ready["torch"] as? String else {
             process.terminate()
             return nil
         }
         version = torch
     }
 
-    /// PyTorch's median milliseconds for the case `name`, nil if it has no such case or stopped.
+    /// PyTorch's median milliseconds for the case `name`; nil if it has no such case, failed on it, or stopped.
     func milliseconds(_ name: String) -> Double? {
-        guard process.isRunning else { return nil }
-        input.fileHandleForWriting.write(Data((name + "\n").utf8))
-        guard let answer = Self.readLine(output, &buffer), answer["name"] as? String == name else { return nil }
+        guard !stopped else { return nil }
+        do { try input.fileHandleForWriting.write(contentsOf: Data((name + "\n").utf8)) } catch {
+            stopped = true
+            return nil
+        }
+        guard let answer = Self.nextObject(output, &buffer, where: { $0["name"] as? String == name }) else {
+            stopped = true
+            return nil
+        }
+        if let problem = answer["error"] as? String { print("  PyTorch reference, \(name): \(problem)") }
         return answer["ms"] as? Double
     }
 
@@ -95,13 +105,15 @@ final class PyTorchReference {
         process.waitUntilExit()
     }
 
-    /// The next newline-terminated JSON object on `pipe` (nil at end of output).
-    private static func readLine(_ pipe: Pipe, _ buffer: inout Data) -> [String: Any]? {
+    /// The next newline-terminated JSON object on `pipe` that satisfies `wanted`, skipping any other output line
+    /// (a library's warning printed to stdout); nil at end of output.
+    private static func nextObject(_ pipe: Pipe, _ buffer: inout Data, where wanted: ([String: Any]) -> Bool) -> [String: Any]? {
         while true {
             if let newline = buffer.firstIndex(of: 0x0A) {
                 let line = buffer[buffer.startIndex..<newline]
                 buffer = Data(buffer[(newline + 1)...])
-                return (try? JSONSerialization.jsonObject(with: line)) as? [String: Any]
+                if let object = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any], wanted(object) { return object }
+                continue
             }
             let chunk = pipe.fileHandleForReading.availableData
             if chunk.isEmpty { return nil }

@@ -63,7 +63,7 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         _ = try editRegion()
-        if !(strength > 0 && strength <= 1) { throw ValidationError("--strength \(strength): give a number in (0, 1].") }
+        if !EditSettings.isValidStrength(strength) { throw ValidationError("--strength \(strength): give a number in (0, 1].") }
         if tuneSteps < 0 { throw ValidationError("--tune-steps \(tuneSteps): give 0 (no tuned row) or more.") }
         if !(tuneLR > 0 && tuneLR.isFinite) { throw ValidationError("--tune-lr \(tuneLR): give a positive learning rate, e.g. 1e-4.") }
     }

@@ -110,6 +110,14 @@ struct VideoEditOptions: ParsableArguments {
     @Flag(help: "Do not read or write the inversion cache.")
     var noCache = false
 
+    /// Checked before the model loads: the strength and the region.
+    func validate() throws {
+        guard EditSettings.isValidStrength(strength) else {
+            throw ValidationError("--strength \(strength): give a number in (0, 1], e.g. 0.7 (1 inverts all the way).")
+        }
+        guard EditRegion(parsing: region) != nil else { throw ValidationError("--region \(region): give \(EditRegion.accepted).") }
+    }
+
     /// `sampling`'s settings with these flags applied.
     func settings(_ sampling: SamplingOptions) throws -> EditSettings {
         var s = try sampling.settings()
@@ -131,9 +139,7 @@ struct VideoEditOptions: ParsableArguments {
             }
             s.frameSources = .window(radius: r)
         }
-        guard strength > 0 && strength <= 1 else {
-            throw ValidationError("--strength \(strength): give a number in (0, 1], e.g. 0.7 (1 inverts all the way).")
-        }
+        try validate()
         s.strength = strength
         s.cacheFolder = noCache ? nil : (cacheDir ?? InversionCache.defaultFolder)
         return s

@@ -28,11 +28,12 @@ import Testing
         // One note lists every unused key with its line; nothing about the keys it uses.
         #expect(p.notes.count == 1)
         let note = p.notes[0]
-        for key in ["train_steps (line 50)", "learning_rate", "model_config", "dataset_config.stride", "editing_config.strength",
+        for key in ["train_steps (line 50)", "learning_rate", "model_config", "dataset_config.stride",
                     "editing_config.clip_length", "enable_xformers"] {
             #expect(note.contains(key), "\(key) missing from: \(note)")
         }
-        for used in ["n_sample_frame", "guidance_scale", "editing_prompts", "sample_seeds", "offset"] { #expect(!note.contains(used)) }
+        for used in ["n_sample_frame", "guidance_scale", "editing_prompts", "sample_seeds", "offset", "strength"] { #expect(!note.contains(used)) }
+        #expect(p.sampler.strength == 0.99)
     }
 
     @Test func offsetsInterpolationsAndSizes() throws {

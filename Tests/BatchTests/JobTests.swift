@@ -93,6 +93,8 @@ import Testing
         p = base
         p.sampler.strength = 0.6
         #expect(job.fingerprint(pipeline: p, model: "/m") != reference)
+        p.sampler.strength = 1   // the default is left out, so runs from before `strength` existed still resume
+        #expect(job.fingerprint(pipeline: p, model: "/m") == reference)
         p = base
         p.output.strip = false   // does not change the edited clip
         #expect(job.fingerprint(pipeline: p, model: "/m") == reference)

@@ -119,6 +119,11 @@ import Testing
         #expect(try stages(0.01)["denoise"] == 1)
         // Strength 1 again: its full inversion comes from the cache.
         #expect(try stages(1)["invert"] == nil)
+        // The edit region's two levels (10 and 20%) lie beyond a 1-step inversion: both use its one latent.
+        settings.region = .auto(threshold: EditRegion.defaultThreshold)
+        settings.cacheFolder = nil
+        let short = try stages(0.1)
+        #expect(short["invert"] == 1 && short["find edit region"] == 1 && short["denoise"] == 1, "\(short)")
     }
 
     @Test func editsAreDeterministicAndFollowThePrompt() throws {

@@ -35,7 +35,7 @@ struct CaptionTests {
     @Test func shortenedCaptionsDropWholePhrases() {
         let scene = Scene(shape: .hexagon, color: .orange, size: .small, background: .checkerboard(.black, .white),
                           motion: .orbit(clockwise: false), rotation: 0.5)
-        #expect(scene.caption(saying: .all) == scene.caption)
+        #expect(scene.caption(saying: .all) == "a small spinning orange hexagon orbiting on a black and white checkered background")
         #expect(scene.caption(saying: []) == "an orange hexagon")
         #expect(scene.caption(saying: .size) == "a small spinning orange hexagon")
         #expect(scene.caption(saying: .motion) == "an orange hexagon orbiting")

@@ -38,8 +38,11 @@ extension Variable {
     public static func weightedMSELoss(_ prediction: Variable, _ target: Variable, weights: Tensor) -> Variable {
         precondition(prediction.shape == target.shape && weights.shape == target.shape,
                      "weighted mse: \(prediction.shape) vs \(target.shape) vs weights \(weights.shape)")
+        precondition(weights.scalars.allSatisfy { $0 >= 0 }, "weighted mse: negative weight")
         let diff = prediction.value - target.value
-        let norm = Swift.max(weights.scalars.reduce(0.0) { $0 + Double($1) }, .leastNormalMagnitude)
+        let sum = weights.scalars.reduce(0.0) { $0 + Double($1) }
+        // All weights zero: nothing is measured, the loss and its gradient are zero.
+        let norm = sum > 0 ? sum : 1
         var total = 0.0
         for i in 0..<diff.count { total += Double(weights.scalars[i]) * Double(diff.scalars[i]) * Double(diff.scalars[i]) }
         return record(Tensor(shape: [], scalars: [Float(total / norm)]), inputs: [prediction, target]) { needs in
