@@ -71,8 +71,7 @@ public struct SchedulerConfig: Decodable, Sendable {
         func fits(_ n: Int) -> Bool {
             guard n >= 1, n <= trainTimesteps else { return false }
             let forward = DDIMScheduler.timesteps(n, trainTimesteps: trainTimesteps, spacing: spacing, offset: stepsOffset)
-            let ratio = trainTimesteps / n
-            let inverse = [stepsOffset, (n - 1) * ratio + stepsOffset]  // ascending i·⌊T/n⌋ + offset: its ends
+            let inverse = DDIMInverseScheduler.timesteps(n, trainTimesteps: trainTimesteps, spacing: spacing, offset: stepsOffset)
             return (forward + inverse).allSatisfy { (0..<trainTimesteps).contains($0) }
         }
         guard !fits(steps) else { return }
@@ -94,6 +93,7 @@ public struct SchedulerConfig: Decodable, Sendable {
     }
 
     public func inverse() -> DDIMInverseScheduler {
-        DDIMInverseScheduler(schedule: schedule, stepsOffset: stepsOffset, prediction: prediction, setAlphaToOne: setAlphaToOne)
+        DDIMInverseScheduler(schedule: schedule, spacing: spacing, stepsOffset: stepsOffset, prediction: prediction,
+                             setAlphaToOne: setAlphaToOne)
     }
 }

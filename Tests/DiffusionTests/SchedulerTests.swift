@@ -84,12 +84,11 @@ func maxAbs(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Float {
         var inverse = try schedulerConfig(config).inverse()
         inverse.setTimesteps(config["num_inference_steps"] as? Int ?? 0)
         let expectedTimesteps = meta["timesteps"] as? [Int] ?? []
-        guard config["timestep_spacing"] as? String == "leading" else {
-            // Trailing inversion spacing: only the timestep list is checked.
-            #expect(inverse.timesteps.count == expectedTimesteps.count)
-            return
-        }
         #expect(inverse.timesteps == expectedTimesteps)
+        // The sampler of the same config walks the same timesteps back (what an edit's blending relies on).
+        var sampler = try schedulerConfig(config).sampler()
+        sampler.setTimesteps(inverse.inferenceSteps)
+        #expect(sampler.timesteps == inverse.timesteps.reversed())
         let file = "scheduler/\(name).safetensors"
         var sample = try fixtureFloats(file, "sample")
         let outputs = try fixtureFloats(file, "model_outputs"), expected = try fixtureFloats(file, "prev_samples")
