@@ -139,7 +139,9 @@ public struct VideoEditor {
             let decoded = try model.decodeLatents(latents, frameRate: source.frameRate, chunk: settings.vaeChunk) { done, total in
                 try report(progress, .decodeFrames, done, total, e, &clock)
             }
-            results.append(EditResult(prompt: prompts[e], frames: decoded, latents: latents, mask: mask))
+            // 6. Outside the region, the source's own pixels (not the VAE's reconstruction of them).
+            let frames = mask.map { $0.pasteBack(edited: decoded, source: source, scale: model.latentScale) } ?? decoded
+            results.append(EditResult(prompt: prompts[e], frames: frames, latents: latents, mask: mask))
         }
         return results
     }

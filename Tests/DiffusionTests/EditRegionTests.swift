@@ -80,6 +80,39 @@ import Testing
         #expect(outside.contains { whole.latents.scalars[$0] != x0.scalars[$0] })
     }
 
+    /// The edited frames: the source's pixels bit for bit where no region pixel is within half a latent pixel, the
+    /// decoded edit deep inside the region.
+    @Test func outsideTheRegionTheSourcePixelsComeBack() throws {
+        var editor = VideoEditor(model: try tinyModel())
+        editor.predictor = BoxPredictor(rows: 2..<5, columns: 2..<5)
+        var settings = EditSettings()
+        settings.steps = 5
+        settings.cacheFolder = nil
+        let clip = movingSquare()
+        let result = try editor.edit(clip, sourcePrompt: "a red square", prompts: ["a blue circle"], settings: settings)[0]
+        let decoded = editor.model.decodeLatents(result.latents, frameRate: clip.frameRate)
+        let scale = editor.model.latentScale, r = scale / 2, width = clip.width, plane = clip.width * clip.height
+        // The mask is latent rows and columns 1...5 (maskIsTheDisagreementGrownByOnePixel) in every frame.
+        func latentInside(_ v: Int) -> Bool { (1...5).contains(v / scale) }
+        var outside = 0, deep = 0
+        for i in 0..<clip.values.count {
+            let p = i % plane, y = p / width, x = p % width
+            let near = (max(y - r, 0)...min(y + r, clip.height - 1)).contains { yy in
+                (max(x - r, 0)...min(x + r, width - 1)).contains { latentInside(yy) && latentInside($0) }
+            }
+            let core = (y - r...y + r).allSatisfy { yy in (x - r...x + r).allSatisfy { latentInside(yy) && latentInside($0) } }
+            if !near {
+                #expect(result.frames.values[i] == clip.values[i], "value \(i)")
+                outside += 1
+            } else if core {
+                #expect(result.frames.values[i] == decoded.values[i], "value \(i)")
+                deep += 1
+            }
+        }
+        #expect(outside > 0 && deep > 0, "\(outside) outside, \(deep) deep inside")
+        #expect(result.frames.values != decoded.values)
+    }
+
     /// The region's UNet passes report as their own stage, between the inversion and the denoising, and a handler
     /// can stop the edit there.
     @Test func findingTheRegionReportsProgressAndCancels() throws {
