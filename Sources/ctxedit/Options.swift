@@ -95,7 +95,7 @@ struct VideoEditOptions: ParsableArguments {
     @Option(help: "Where the adapter reads x₀ while an edit denoises: source (the clip's latents, as the inversion did) or estimate (each step's x̂₀, as in text-to-image).")
     var adapterReads = "source"
 
-    @Option(help: "What the edit may change: auto (only where the source caption and the prompt disagree, DiffEdit-style; the rest stays the source), auto:T (threshold T in (0,1), default 0.35; lower edits more), or whole (every pixel, for style and whole-scene edits).")
+    @Option(help: "What the edit may change: auto (only where the source caption and the prompt disagree, DiffEdit-style; the rest stays the source), auto:T (threshold T in (0,1), default 0.5; lower edits more), or whole (every pixel, for style and whole-scene edits).")
     var region = "auto"
 
     @Option(help: "Which frames each frame attends to: sparse-causal (first and previous), all, or window:N.")
