@@ -101,15 +101,15 @@ public struct EditMask: Sendable {
         return EditMask(mask: Tensor(shape: [f, 1, h, w], scalars: mask))
     }
 
-    /// Mean over each pixel's 3x3 neighbourhood (edges use the neighbours that exist).
-    static func boxBlur(_ x: [Float], frames: Int, height h: Int, width w: Int) -> [Float] {
+    /// Mean over each pixel's (2r+1)×(2r+1) neighbourhood, 3x3 by default (edges use the neighbours that exist).
+    static func boxBlur(_ x: [Float], frames: Int, height h: Int, width w: Int, radius r: Int = 1) -> [Float] {
         var out = [Float](repeating: 0, count: x.count)
         for n in 0..<frames {
             for y in 0..<h {
                 for xx in 0..<w {
                     var sum: Float = 0, count: Float = 0
-                    for dy in -1...1 where (0..<h).contains(y + dy) {
-                        for dx in -1...1 where (0..<w).contains(xx + dx) {
+                    for dy in -r...r where (0..<h).contains(y + dy) {
+                        for dx in -r...r where (0..<w).contains(xx + dx) {
                             sum += x[(n * h + y + dy) * w + xx + dx]
                             count += 1
                         }

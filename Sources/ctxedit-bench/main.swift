@@ -30,7 +30,7 @@ func measure(_ c: Case, runs: Int) -> (ms: Double, flops: Int, busy: Double) {
     c.run()
     var times: [Double] = []
     var flops = 0
-    let cpuBefore = cpuSeconds()
+    let cpuBefore = cpuTime().total
     for _ in 0..<runs {
         FLOPCounter.reset()
         let start = DispatchTime.now().uptimeNanoseconds
@@ -38,16 +38,17 @@ func measure(_ c: Case, runs: Int) -> (ms: Double, flops: Int, busy: Double) {
         times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         flops = FLOPCounter.count
     }
-    let busy = (cpuSeconds() - cpuBefore) / max(times.reduce(0, +) / 1000, 1e-9)
+    let busy = (cpuTime().total - cpuBefore) / max(times.reduce(0, +) / 1000, 1e-9)
     return (times.sorted()[times.count / 2], flops, busy)
 }
 
-/// User + system CPU seconds of this process so far (all threads).
-func cpuSeconds() -> Double {
+/// User and system CPU seconds of this process so far (all threads).
+func cpuTime() -> (user: Double, system: Double, total: Double) {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+    let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    return (user, system, user + system)
 }
 
 func option(_ name: String) -> String? {
@@ -247,10 +248,7 @@ do {
     }
     reference?.finish()
     let peakMemory = peakRSSMegabytes()
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    let userSeconds = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-    let systemSeconds = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    let (userSeconds, systemSeconds, _) = cpuTime()
     print("")
     print("| case | ctxedit ms | GFLOP/s | % of sgemm peak | cores busy | PyTorch ms | ctxedit / PyTorch |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")

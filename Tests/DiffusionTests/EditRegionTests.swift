@@ -24,18 +24,25 @@ import Testing
         }
     }
 
+    /// An editor whose predictions disagree on the latent box rows and columns 2..<5, with 5 steps and no cache;
+    /// `threshold` sets the region's (nil: the default).
+    func boxEditor(threshold: Float? = nil) throws -> (VideoEditor, EditSettings) {
+        var editor = VideoEditor(model: try tinyModel())
+        editor.predictor = BoxPredictor(rows: 2..<5, columns: 2..<5)
+        var settings = EditSettings()
+        if let threshold { settings.region = .auto(threshold: threshold) }
+        settings.steps = 5
+        settings.cacheFolder = nil
+        return (editor, settings)
+    }
+
     /// The 3x3 box, grown by one latent pixel on every side (corners included): after the 3x3 smoothing the box's
     /// centre is the peak, its border 6/9 and corners 4/9 of it (kept at threshold 0.35, the median being 0), the
     /// pixels beside it 3/9 (dropped); the mask is then grown by one. Exact, for every frame. (The default threshold,
     /// 0.5, would drop the corners too.)
     @Test func maskIsTheDisagreementGrownByOnePixel() throws {
-        var editor = VideoEditor(model: try tinyModel())
-        editor.predictor = BoxPredictor(rows: 2..<5, columns: 2..<5)
-        var settings = EditSettings()
-        settings.region = .auto(threshold: 0.35)
-        settings.steps = 5
+        var (editor, settings) = try boxEditor(threshold: 0.35)
         settings.guidance = 1
-        settings.cacheFolder = nil
         let result = try editor.edit(movingSquare(), sourcePrompt: "a red square", prompts: ["a blue circle"], settings: settings)[0]
         let mask = try #require(result.mask).mask
         let f = mask.shape[0], h = mask.shape[2], w = mask.shape[3]
@@ -54,11 +61,7 @@ import Testing
     /// Outside the mask every latent is the source's x₀ bit for bit (the last step keeps inverted[0]); inside it
     /// the edit differs. `whole` edits everywhere and reports no mask.
     @Test func outsideTheMaskTheSourceLatentsComeBack() throws {
-        var editor = VideoEditor(model: try tinyModel())
-        editor.predictor = BoxPredictor(rows: 2..<5, columns: 2..<5)
-        var settings = EditSettings()
-        settings.steps = 5
-        settings.cacheFolder = nil
+        var (editor, settings) = try boxEditor()
         let clip = movingSquare()
         let x0 = editor.model.encodeFrames(clip)
         let masked = try editor.edit(clip, sourcePrompt: "a red square", prompts: ["a blue circle"], settings: settings)[0]
@@ -85,12 +88,7 @@ import Testing
     /// The edited frames: the source's pixels bit for bit where no region pixel is within half a latent pixel, the
     /// decoded edit deep inside the region.
     @Test func outsideTheRegionTheSourcePixelsComeBack() throws {
-        var editor = VideoEditor(model: try tinyModel())
-        editor.predictor = BoxPredictor(rows: 2..<5, columns: 2..<5)
-        var settings = EditSettings()
-        settings.region = .auto(threshold: 0.35)
-        settings.steps = 5
-        settings.cacheFolder = nil
+        var (editor, settings) = try boxEditor(threshold: 0.35)
         let clip = movingSquare()
         let result = try editor.edit(clip, sourcePrompt: "a red square", prompts: ["a blue circle"], settings: settings)[0]
         let decoded = editor.model.decodeLatents(result.latents, frameRate: clip.frameRate)
