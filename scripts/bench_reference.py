@@ -7,7 +7,9 @@ when `make bench-reference` has installed torch + diffusers into .venv-bench.
 With --serve (how ctxedit-bench runs it) the models are built once, one line {"torch": version} says so, and then
 each case name read from stdin is timed (warm-up, then --runs runs) and answered with one line
 {"name": ..., "ms": median, "runs": [...]} (or {"name": ..., "error": ...}), so the two programs time each case
-one right after the other on this shared machine instead of minutes apart.
+one right after the other on this shared machine instead of minutes apart. A line "once NAME" runs the case one
+time and answers {"name": NAME, "ms": that run}: ctxedit-bench sends one per run of its own (and one for the
+warm-up), so the two programs' runs alternate and a slow minute of the host falls on both.
 
 usage: python scripts/bench_reference.py [--threads 2] [--runs 3] [--quick] [--cases a,b,...] [--serve]
 """
@@ -131,8 +133,18 @@ def main():
             print(json.dumps({"threads": a.threads, "torch": torch.__version__}), flush=True)
             for line in sys.stdin:
                 name = line.strip()
+                once = name.startswith("once ")
+                if once:
+                    name = name[len("once "):]
                 try:
-                    answer = {"name": name, **timed(table[name])} if name in table else {"name": name, "error": "no such case"}
+                    if name not in table:
+                        answer = {"name": name, "error": "no such case"}
+                    elif once:
+                        t = time.perf_counter()
+                        table[name]()
+                        answer = {"name": name, "ms": (time.perf_counter() - t) * 1000}
+                    else:
+                        answer = {"name": name, **timed(table[name])}
                 except Exception as e:  # one failed case (out of memory, ...) leaves the others to time
                     answer = {"name": name, "error": f"{type(e).__name__}: {e}"}
                 print(json.dumps(answer), flush=True)

@@ -2,7 +2,8 @@
 // process (timings do not depend on values). Prints median milliseconds, achieved GFLOP/s (GEMM FLOPs, which for
 // im2col convolution equal the direct algorithm's count) and peak resident memory; when a PyTorch reference
 // environment exists (`make bench-reference` makes .venv-bench), times the same shapes with
-// scripts/bench_reference.py case by case, each right after ctxedit's, and prints the ratio ctxedit / PyTorch.
+// scripts/bench_reference.py case by case, one PyTorch run after each of ctxedit's, and prints the ratio
+// ctxedit / PyTorch.
 //
 // usage: ctxedit-bench [--quick] [--runs N] [--threads N] [--cases "name,name"] [--python PATH]
 import Diffusion
@@ -26,20 +27,31 @@ func peakRSSMegabytes() -> Double {
 
 /// Median milliseconds of `runs` runs after a warm-up, the FLOPs of one run, and the cores kept busy over the timed
 /// runs: process CPU time (user + system, every thread) over wall time, 2.0 being both of two cores throughout.
-func measure(_ c: Case, runs: Int) -> (ms: Double, flops: Int, busy: Double) {
+/// `after` runs after the warm-up and after each timed run (outside the timing): the PyTorch reference's own run
+/// of the case, so the two programs' runs alternate.
+func measure(_ c: Case, runs: Int, after: () -> Void = {}) -> (ms: Double, flops: Int, busy: Double) {
     c.run()
+    after()
     var times: [Double] = []
     var flops = 0
-    let cpuBefore = cpuTime().total
+    var cpu = 0.0
     for _ in 0..<runs {
         FLOPCounter.reset()
+        let cpuBefore = cpuTime().total
         let start = DispatchTime.now().uptimeNanoseconds
         c.run()
         times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        cpu += cpuTime().total - cpuBefore
         flops = FLOPCounter.count
+        after()
     }
-    let busy = (cpuTime().total - cpuBefore) / max(times.reduce(0, +) / 1000, 1e-9)
-    return (times.sorted()[times.count / 2], flops, busy)
+    let busy = cpu / max(times.reduce(0, +) / 1000, 1e-9)
+    return (median(times), flops, busy)
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }
 
 /// User and system CPU seconds of this process so far (all threads).
@@ -86,10 +98,13 @@ final class PyTorchReference {
         version = torch
     }
 
-    /// PyTorch's median milliseconds for the case `name`; nil if it has no such case, failed on it, or stopped.
-    func milliseconds(_ name: String) -> Double? {
+    /// PyTorch's milliseconds for one run of the case `name` (`once NAME`); nil if it has no such case, failed on
+    /// it, or stopped.
+    func once(_ name: String) -> Double? { ask("once " + name, name) }
+
+    private func ask(_ request: String, _ name: String) -> Double? {
         guard !stopped else { return nil }
-        do { try input.fileHandleForWriting.write(contentsOf: Data((name + "\n").utf8)) } catch {
+        do { try input.fileHandleForWriting.write(contentsOf: Data((request + "\n").utf8)) } catch {
             stopped = true
             return nil
         }
@@ -130,7 +145,7 @@ if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-
                          [--default-malloc]
            ctxedit-bench --edit-memory   (peak memory of an 8-frame 512x512 edit, SD-1.5 size, random weights)
     Times the model components at Stable Diffusion 1.5 size (random weights) and, when a PyTorch environment
-    exists (.venv-bench, or --python), the same shapes in diffusers on PyTorch, each case right after ctxedit's.
+    exists (.venv-bench, or --python), the same shapes in diffusers on PyTorch, their runs alternating with ctxedit's.
     "cores busy" is the process's CPU time over wall time during a case's timed runs (2.00: two cores throughout).
     """)
     exit(0)
@@ -240,8 +255,15 @@ do {
     print(String(format: "  sgemm 2048³ (peak)         %10.1f ms %8.1f GFLOP/s", peakMs, peak))
     var ours: [(String, Double, Double, Double, Double?)] = []
     for c in cases {
-        let (ms, flops, busy) = measure(c, runs: runs)
-        let torch = reference?.milliseconds(c.name)
+        // Alternating: our warm-up, PyTorch's, then our run 1, PyTorch's run 1, ... (its first answer is its
+        // warm-up, not timed).
+        var torchRuns: [Double] = []
+        var torchFailed = false
+        let (ms, flops, busy) = measure(c, runs: runs) {
+            guard let reference, !torchFailed else { return }
+            if let t = reference.once(c.name) { torchRuns.append(t) } else { torchFailed = true }
+        }
+        let torch = torchFailed || torchRuns.count < 2 ? nil : median(Array(torchRuns.dropFirst()))
         ours.append((c.name, ms, Double(flops) / ms / 1e6, busy, torch))
         print(String(format: "  %-26@ %10.1f ms %8.1f GFLOP/s  %.2f cores busy   PyTorch %@ ms", c.name as NSString, ms,
                      Double(flops) / ms / 1e6, busy, (torch.map { String(format: "%.1f", $0) } ?? "–") as NSString))
@@ -257,8 +279,9 @@ do {
                      (torch.map { String(format: "%.1f", $0) } ?? "–") as NSString,
                      (torch.map { String(format: "%.2f", ms / $0) } ?? "–") as NSString))
     }
-    print(String(format: "\nmedian of %d run(s) after a warm-up, %d threads; ctxedit peak resident memory %.0f MB, CPU %.1f s user + %.1f s system",
-                 runs, threads, peakMemory, userSeconds, systemSeconds))
+    print(String(format: "\nmedian of %d run(s) after a warm-up, %d threads%@; ctxedit peak resident memory %.0f MB, CPU %.1f s user + %.1f s system",
+                 runs, threads, (reference == nil ? "" : ", ctxedit's and PyTorch's runs alternating") as NSString,
+                 peakMemory, userSeconds, systemSeconds))
     print(String(format: "sgemm peak (2048³, OpenBLAS, %d threads): %.1f GFLOP/s", threads, peak))
     if let reference { print("PyTorch \(reference.version), fp32, \(threads) threads") } else {
         print("no PyTorch reference: run `make bench-reference` once to install it into .venv-bench")
