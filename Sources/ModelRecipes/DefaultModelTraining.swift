@@ -335,7 +335,9 @@ public final class DefaultModelTraining {
             try Self.write(tensors, to: staging + "/\(component)/\(stem).fp16.safetensors", dtype: .f16)
         }
         record.exportedAt = ISO8601DateFormatter().string(from: Date())
-        try ModelCard.write(recipe: r, record: record, to: staging + "/MODEL_CARD.md")
+        // Which caption words the exported weights use (fp16, as shipped).
+        let sensitivity = CaptionSensitivity.measure(try StableDiffusion.load(staging), imageSize: r.imageSize)
+        try ModelCard.write(recipe: r, record: record, sensitivity: sensitivity, to: staging + "/MODEL_CARD.md")
         try? fm.removeItem(atPath: folder)
         try fm.moveItem(atPath: staging, toPath: folder)
         log("wrote \(folder)")

@@ -3,7 +3,8 @@ import Scenes
 
 /// `MODEL_CARD.md` of a default-model folder: settings, data recipe, seed, losses and wall time from the record.
 enum ModelCard {
-    static func write(recipe r: DefaultModelRecipe, record: TrainingRecord, to path: String) throws {
+    static func write(recipe r: DefaultModelRecipe, record: TrainingRecord, sensitivity: CaptionSensitivity,
+                      to path: String) throws {
         func loss(_ stage: TrainingRecord.Stage) -> String { stage.finalLoss().map { String(format: "%.4f", $0) } ?? "n/a" }
         func curve(_ stage: TrainingRecord.Stage) -> String {
             let points = stage.curve
@@ -60,6 +61,13 @@ enum ModelCard {
         Loss curves (step: loss):
         - VAE MSE: \(curve(record.vae))
         - joint \(r.prediction == "v_prediction" ? "v" : "ε")-loss\(r.objectLossWeight > 0 ? " (object-weighted)" : ""): \(curve(record.joint))
+
+        ## Which caption words it uses
+        Denoising loss on the object's latent cells (large objects, \(sensitivity.scenes) held-out scenes; `CaptionSensitivity`)
+        with each scene's caption, with its shape word or colour word changed, and with no caption: a word the model has
+        learned raises the loss when it is wrong.
+
+        \(sensitivity.table)
 
         Exported \(record.exportedAt ?? "n/a").
         """
