@@ -21,6 +21,7 @@ public struct CaptionSensitivity: Sendable {
     }
 
     public var rows: [Row]
+    /// Scenes measured (a scene whose object is out of the frame is skipped).
     public var scenes: Int
 
     /// `imageSize`: the side the model was trained at (frames are rendered at it).
@@ -28,6 +29,7 @@ public struct CaptionSensitivity: Sendable {
                                timesteps: [Int] = [100, 300, 500, 700, 900]) -> CaptionSensitivity {
         let alphas = model.scheduler.schedule.alphasCumprod, objective = model.scheduler.prediction
         var rows = timesteps.map { Row(timestep: $0) }
+        var measured = 0
         let shapes = Shape.allCases, colours = NamedColor.allCases
         for i in 0..<scenes {
             var sampler = SceneSampler(seed: seedBase + UInt64(i))
@@ -43,7 +45,8 @@ public struct CaptionSensitivity: Sendable {
                 weight[(y / factor) * w + x / factor] += clip.masks[0][y * side + x] / Float(factor * factor)
             } }
             let total = weight.reduce(0, +) * Float(c)
-            guard total > 0 else { continue }
+            guard total > 0 else { continue }  // the object is out of the frame
+            measured += 1
             var random = TorchRandom(seed: seedBase + UInt64(i))
             let noise = Tensor(shape: x0.shape, scalars: random.normal(count: x0.count))
             let captions = [scene.caption, otherShape.caption, otherColour.caption, ""].map { model.encodePrompt($0) }
@@ -55,7 +58,7 @@ public struct CaptionSensitivity: Sendable {
                     let d = (model.unet(xt, timesteps: [Float(t)], context: context, frames: .perFrame) - target).scalars
                     var sum: Float = 0
                     for k in d.indices { sum += d[k] * d[k] * weight[k % (h * w)] }
-                    return Double(sum / total) / Double(scenes)
+                    return Double(sum / total)
                 }
                 rows[r].right += losses[0]
                 rows[r].wrongShape += losses[1]
@@ -63,7 +66,14 @@ public struct CaptionSensitivity: Sendable {
                 rows[r].empty += losses[3]
             }
         }
-        return CaptionSensitivity(rows: rows, scenes: scenes)
+        let n = Double(max(measured, 1))
+        for r in rows.indices {
+            rows[r].right /= n
+            rows[r].wrongShape /= n
+            rows[r].wrongColour /= n
+            rows[r].empty /= n
+        }
+        return CaptionSensitivity(rows: rows, scenes: measured)
     }
 
     /// Markdown table, one row per timestep.
