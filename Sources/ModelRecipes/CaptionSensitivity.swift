@@ -40,10 +40,7 @@ public struct CaptionSensitivity: Sendable {
             let x0 = model.encodeFrames(FrameBatch(images: clip.frames, frameRate: 8))
             let c = x0.shape[1], h = x0.shape[2], w = x0.shape[3], factor = side / h
             // The object's coverage of each latent cell.
-            var weight = [Float](repeating: 0, count: h * w)
-            for y in 0..<side { for x in 0..<side {
-                weight[(y / factor) * w + x / factor] += clip.masks[0][y * side + x] / Float(factor * factor)
-            } }
+            let weight = DefaultModelTraining.cellSums(clip.masks[0], size: side, factor: factor).map { $0 / Float(factor * factor) }
             let total = weight.reduce(0, +) * Float(c)
             guard total > 0 else { continue }  // the object is out of the frame
             measured += 1

@@ -67,12 +67,18 @@ public final class DefaultModelTraining {
         var out: [Float] = []
         out.reserveCapacity(masks.count * channels * side * side)
         for mask in masks {
-            var plane = [Float](repeating: 0, count: side * side)
-            for y in 0..<size { for x in 0..<size { plane[(y / factor) * side + x / factor] += mask[y * size + x] } }
-            plane = plane.map { 1 + weight * $0 / cell }
+            let plane = cellSums(mask, size: size, factor: factor).map { 1 + weight * $0 / cell }
             for _ in 0..<channels { out += plane }
         }
         return Tensor(shape: [masks.count, channels, side, side], scalars: out)
+    }
+
+    /// The object's coverage summed over each `factor`×`factor` pixel cell: [S·S] → [(S/factor)²], row-major.
+    static func cellSums(_ mask: [Float], size: Int, factor: Int) -> [Float] {
+        let side = size / factor
+        var sums = [Float](repeating: 0, count: side * side)
+        for y in 0..<size { for x in 0..<size { sums[(y / factor) * side + x / factor] += mask[y * size + x] } }
+        return sums
     }
 
     /// A training caption: empty with probability `captionDropout`, else the scene's caption with each optional
