@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "Diffusion", dependencies: ["MediaIO", "Models", "Tensors", "SafeTensors"]),
         .target(name: "Tensors", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "Evaluation", dependencies: ["MediaIO", "Scenes", "Models", "Diffusion", "Training"]),
-        .target(name: "Training", dependencies: ["Tensors", "Models", "SafeTensors", "COpenBLAS", "Diffusion", "MediaIO"]),
+        .target(name: "Training", dependencies: ["Tensors", "Models", "SafeTensors", "COpenBLAS", "CKernels", "Diffusion", "MediaIO"]),
         .target(name: "ModelRecipes", dependencies: ["Diffusion", "Training", "Models", "Scenes", "MediaIO", "SafeTensors", "Tensors"]),
         .target(name: "Batch", dependencies: ["MediaIO", "Models", "Diffusion", .product(name: "Yams", package: "Yams")]),
         .executableTarget(

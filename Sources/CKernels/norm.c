@@ -90,3 +90,27 @@ void ck_geglu(const float *x, float *y, long rows, long d) {
         for (long i = 0; i < d; i++) o[i] = h[i] * 0.5f * g[i] * (1.0f + erf_as(g[i] * 0.70710678118654752f));
     }
 }
+
+CLONES
+void ck_softmax_rows(float *x, long rows, long n) {
+    long full = n / LANES * LANES;
+    for (long r = 0; r < rows; r++) {
+        float *row = x + r * n;
+        float top[LANES];
+        for (int j = 0; j < LANES; j++) top[j] = -__builtin_inff();
+        for (long i = 0; i < full; i += LANES)
+            for (int j = 0; j < LANES; j++) top[j] = row[i + j] > top[j] ? row[i + j] : top[j];
+        float mx = -__builtin_inff();
+        for (int j = 0; j < LANES; j++) mx = top[j] > mx ? top[j] : mx;
+        for (long i = full; i < n; i++) mx = row[i] > mx ? row[i] : mx;
+        for (long i = 0; i < n; i++) row[i] = fast_exp(row[i] - mx);
+        float part[LANES] = {0};
+        for (long i = 0; i < full; i += LANES)
+            for (int j = 0; j < LANES; j++) part[j] += row[i + j];
+        float sum = 0;
+        for (int j = 0; j < LANES; j++) sum += part[j];
+        for (long i = full; i < n; i++) sum += row[i];
+        float inv = 1.0f / sum;
+        for (long i = 0; i < n; i++) row[i] *= inv;
+    }
+}

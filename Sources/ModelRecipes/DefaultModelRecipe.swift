@@ -55,6 +55,12 @@ public struct DefaultModelRecipe: Sendable {
     /// so under the plain mean the loss barely saw it: the model learned backgrounds and painted a blue blob for
     /// any object caption.
     public var objectLossWeight: Float = 4
+    /// Share of stage (b)'s training scenes replaced by their *focus* version (`DefaultModelTraining.focused`):
+    /// the same shape and colour, large, resting, unrotated, on a plain background. In the full distribution the
+    /// caption's shape word explains little of the loss next to colour, size, motion and background, and the model
+    /// never learned it (`CaptionSensitivity`: +1–4% loss with the wrong shape word); trained on focus scenes only,
+    /// the same architecture drew the six shapes differently after 1500 steps. 0 draws no extra random numbers.
+    public var focusShare = 0.0
     /// Save a resumable checkpoint every this many steps (and at the end of each stage).
     public var checkpointEvery = 50
     /// Seeds: parameter initialisation, and the training streams (noise, timesteps, scenes) of each stage.

@@ -48,14 +48,29 @@ public final class DefaultModelTraining {
         var masks: [[Float]]
     }
 
-    static func clip(sceneSeed: UInt64, frames: Int, size: Int, start: Int) -> TrainingClip {
+    static func clip(sceneSeed: UInt64, frames: Int, size: Int, start: Int, focus: Bool = false) -> TrainingClip {
         var sampler = SceneSampler(seed: sceneSeed)
-        let scene = sampler.next()
+        let scene = focus ? focused(sampler.next()) : sampler.next()
         let rendered = SceneRenderer.render(scene, size: Size(width: size, height: size), frames: 16)
         let images = Array(rendered.frames[start..<(start + frames)])
         let batch = FrameBatch(images: images, frameRate: 8)
         return TrainingClip(frames: Tensor(shape: [frames, 3, size, size], scalars: batch.values), scene: scene,
                             masks: Array(rendered.masks[start..<(start + frames)]))
+    }
+
+    /// The scene's focus version (`DefaultModelRecipe.focusShare`): same shape and colour, large, resting and
+    /// unrotated, on a plain background of the scene's first background colour (which differs from the object's),
+    /// its centre moved inside the large size's margin.
+    static func focused(_ scene: Scene) -> Scene {
+        var s = scene
+        s.size = .large
+        s.motion = .resting
+        s.speed = 0
+        s.rotation = 0
+        s.background = .plain(scene.background.colors[0])
+        let margin = ShapeSize.large.fraction / 2 + 0.02
+        s.start = Position(x: min(max(scene.start.x, margin), 1 - margin), y: min(max(scene.start.y, margin), 1 - margin))
+        return s
     }
 
     /// Loss weights on the latent grid: 1 + `weight` × the object's coverage averaged over each `factor`×`factor`
@@ -233,7 +248,9 @@ public final class DefaultModelTraining {
                 // 1. Clips and captions (10% empty).
                 var frames: [Tensor] = [], ids: [[Int]] = [], masks: [[Float]] = []
                 for _ in 0..<clips {
-                    let clip = Self.clip(sceneSeed: rng.next(), frames: f, size: r.imageSize, start: Int(rng.next() % UInt64(17 - f)))
+                    let focus = r.focusShare > 0 && rng.uniform() < r.focusShare
+                    let clip = Self.clip(sceneSeed: rng.next(), frames: f, size: r.imageSize, start: Int(rng.next() % UInt64(17 - f)),
+                                         focus: focus)
                     frames.append(clip.frames)
                     masks += clip.masks
                     ids.append(tokenizer.encode(Self.caption(clip.scene, recipe: r, rng: &rng)).ids)

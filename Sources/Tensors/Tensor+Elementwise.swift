@@ -34,9 +34,33 @@ extension Tensor {
         }
     }
 
-    public static func + (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, +) }
-    public static func - (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, -) }
-    public static func * (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, *) }
+    /// The three arithmetic operators as plain loops the compiler vectorises (`zipMap` calls its closure per element).
+    private enum Arithmetic { case add, subtract, multiply }
+
+    private func combined(_ other: Tensor, _ op: Arithmetic) -> Tensor {
+        precondition(shape == other.shape, "elementwise op: shapes \(shape) and \(other.shape) differ")
+        let a = scalars, b = other.scalars
+        return Tensor(shape: shape) { out in
+            let dst = SharedPointer(base: out.baseAddress!)
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    let x = ap.baseAddress!, y = bp.baseAddress!
+                    parallelChunks(ap.count, minimumPerChunk: 1 << 15) { r in
+                        let o = dst.base
+                        switch op {
+                        case .add: for i in r { o[i] = x[i] + y[i] }
+                        case .subtract: for i in r { o[i] = x[i] - y[i] }
+                        case .multiply: for i in r { o[i] = x[i] * y[i] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public static func + (a: Tensor, b: Tensor) -> Tensor { a.combined(b, .add) }
+    public static func - (a: Tensor, b: Tensor) -> Tensor { a.combined(b, .subtract) }
+    public static func * (a: Tensor, b: Tensor) -> Tensor { a.combined(b, .multiply) }
     public static func * (a: Tensor, s: Float) -> Tensor { a.map { $0 * s } }
     public static func + (a: Tensor, s: Float) -> Tensor { a.map { $0 + s } }
 
@@ -46,10 +70,14 @@ extension Tensor {
         let n = shape[0], c = shape[1], inner = count / (n * c)
         var out = self
         out.scalars.withUnsafeMutableBufferPointer { o in
+            let dst = SharedPointer(base: o.baseAddress!)
             bias.scalars.withUnsafeBufferPointer { b in
-                for i in 0..<(n * c) {
-                    let v = b[i % c]
-                    for j in 0..<inner { o[i * inner + j] += v }
+                let bp = b.baseAddress!
+                parallelChunks(n * c, minimumPerChunk: max(1, (1 << 15) / max(1, inner))) { range in
+                    for i in range {
+                        let v = bp[i % c], plane = dst.base + i * inner
+                        for j in 0..<inner { plane[j] += v }
+                    }
                 }
             }
         }
@@ -62,8 +90,15 @@ extension Tensor {
         precondition(row.count == d, "row add: \(row.shape) for \(shape)")
         var out = self
         out.scalars.withUnsafeMutableBufferPointer { o in
+            let dst = SharedPointer(base: o.baseAddress!)
             row.scalars.withUnsafeBufferPointer { r in
-                for i in 0..<(count / max(d, 1)) { for j in 0..<d { o[i * d + j] += r[j] } }
+                let rp = r.baseAddress!
+                parallelChunks(count / max(d, 1), minimumPerChunk: max(1, (1 << 15) / max(1, d))) { range in
+                    for i in range {
+                        let line = dst.base + i * d
+                        for j in 0..<d { line[j] += rp[j] }
+                    }
+                }
             }
         }
         return out

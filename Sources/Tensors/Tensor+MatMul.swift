@@ -27,8 +27,13 @@ extension Tensor {
             scalars.withUnsafeBufferPointer { x in
                 weight.scalars.withUnsafeBufferPointer { w in
                     if let bias {
+                        // C starts as the bias rows (the GEMM adds x·Wᵀ with β = 1), written on both cores.
+                        let dst = SharedPointer(base: o.baseAddress!)
                         bias.scalars.withUnsafeBufferPointer { b in
-                            for r in 0..<rows { for j in 0..<outF { o[r * outF + j] = b[j] } }
+                            let bp = b.baseAddress!
+                            parallelChunks(rows, minimumPerChunk: max(1, (1 << 15) / max(1, outF))) { range in
+                                for r in range { (dst.base + r * outF).update(from: bp, count: outF) }
+                            }
                         }
                     }
                     Tensor.sgemm(transA: false, transB: true, m: rows, n: outF, k: inF,

@@ -1,34 +1,5 @@
 /// Moving values between layouts: permutation, concatenation, slicing, nearest upsampling.
 extension Tensor {
-    /// Axes reordered: `permuted([0, 2, 1])` turns [B, T, D] into [B, D, T] (values moved, like `.permute().contiguous()`).
-    public func permuted(_ axes: [Int]) -> Tensor {
-        precondition(axes.sorted() == Array(0..<rank), "permute: \(axes) for rank \(rank)")
-        if axes == Array(0..<rank) { return self }
-        let newShape = axes.map { shape[$0] }
-        let oldStrides = strides
-        let srcStrides = axes.map { oldStrides[$0] }
-        let src = scalars
-        return Tensor(shape: newShape) { out in
-            src.withUnsafeBufferPointer { s in
-                var index = [Int](repeating: 0, count: rank)
-                var offset = 0
-                for i in 0..<out.count {
-                    out[i] = s[offset]
-                    // Odometer increment over the new shape, tracking the source offset.
-                    var d = rank - 1
-                    while d >= 0 {
-                        index[d] += 1
-                        offset += srcStrides[d]
-                        if index[d] < newShape[d] { break }
-                        offset -= srcStrides[d] * newShape[d]
-                        index[d] = 0
-                        d -= 1
-                    }
-                }
-            }
-        }
-    }
-
     /// Joins tensors along `axis`; all other dimensions must agree.
     public static func concat(_ parts: [Tensor], axis: Int) -> Tensor {
         precondition(!parts.isEmpty, "concat: nothing to join")

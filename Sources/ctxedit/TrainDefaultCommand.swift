@@ -37,6 +37,9 @@ struct TrainDefaultCommand: ParsableCommand {
     @Option(name: .customLong("learning-rate"), help: "Stage (b) peak learning rate (default: the recipe's).")
     var learningRate: Double?
 
+    @Option(name: .customLong("focus-share"), help: "Share of stage (b) scenes drawn large, resting, on a plain background (default: the recipe's).")
+    var focusShare: Double?
+
     @Flag(name: .customLong("vae-only"), help: "Stop after stage (a) (to try VAE settings).")
     var vaeOnly = false
 
@@ -55,6 +58,10 @@ struct TrainDefaultCommand: ParsableCommand {
         if let steps { recipe.jointSteps = steps }
         if let vaeLearningRate { recipe.vaeLearningRate = vaeLearningRate }
         if let learningRate { recipe.jointLearningRate = learningRate }
+        if let focusShare {
+            guard (0...1).contains(focusShare) else { throw ValidationError("--focus-share \(focusShare): give a share from 0 to 1") }
+            recipe.focusShare = focusShare
+        }
         if let checkpointEvery { recipe.checkpointEvery = max(1, checkpointEvery) }
         if fresh { try? FileManager.default.removeItem(atPath: work) }
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)

@@ -78,8 +78,8 @@ final class CLIProcess {
         process.environment = env
         outPath = folder + "/.stdout-\(UUID().uuidString.prefix(6))"
         errPath = folder + "/.stderr-\(UUID().uuidString.prefix(6))"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         try process.run()

@@ -217,6 +217,39 @@ import CKernels
         #expect(worst < 5e-6)
     }
 
+    /// Every permutation of ranks 1–4 (size-1 axes included, to exercise the axis merging), against an index-by-index
+    /// reference; exact, since values only move.
+    @Test func permutationsMatchNaiveIndexing() {
+        func permutations(_ n: Int) -> [[Int]] {
+            n == 0 ? [[]] : permutations(n - 1).flatMap { p in (0...p.count).map { i in var q = p; q.insert(n - 1, at: i); return q } }
+        }
+        func naive(_ x: Tensor, _ axes: [Int]) -> [Float] {
+            let shape = axes.map { x.shape[$0] }
+            let sourceStrides = (0..<x.rank).map { x.shape[($0 + 1)...].reduce(1, *) }
+            return (0..<x.count).map { flat in
+                var rest = flat, offset = 0
+                for d in stride(from: shape.count - 1, through: 0, by: -1) {
+                    offset += (rest % shape[d]) * sourceStrides[axes[d]]
+                    rest /= shape[d]
+                }
+                return x.scalars[offset]
+            }
+        }
+        for shape in [[7], [3, 5], [1, 17], [2, 3, 4], [3, 1, 40], [2, 33, 19], [2, 3, 1, 5], [2, 9, 34, 3], [1, 2, 1, 3]] {
+            let x = Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { Float($0) * 0.5 - 3 })
+            for axes in permutations(shape.count) {
+                let p = x.permuted(axes)
+                #expect(p.shape == axes.map { shape[$0] }, "\(shape) by \(axes)")
+                #expect(p.scalars == naive(x, axes), "\(shape) by \(axes)")
+            }
+        }
+        // Large enough to run on both cores: the UNet's [N, C, HW] → [N, HW, C] and its frame reorder.
+        let big = Tensor(shape: [2, 320, 1024], scalars: (0..<(2 * 320 * 1024)).map { Float($0 % 9973) })
+        #expect(big.permuted([0, 2, 1]).scalars == naive(big, [0, 2, 1]))
+        let frames = big.reshaped([2, 4, 80, 1024])
+        #expect(frames.permuted([0, 2, 1, 3]).scalars == naive(frames, [0, 2, 1, 3]))
+    }
+
     @Test func shapeOperations() {
         let x = Tensor(shape: [2, 3, 4], scalars: (0..<24).map(Float.init))
         let p = x.permuted([2, 0, 1])

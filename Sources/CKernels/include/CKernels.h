@@ -60,6 +60,10 @@ void ck_normalize(const float *x, float *y, long n, float mean, float rstd, cons
 /// (erf to 1.5e-7, Abramowitz & Stegun 7.1.26).
 void ck_geglu(const float *x, float *y, long rows, long d);
 
+/// Softmax of each of `rows` rows of n values, in place: e^(x − max) / Σ (the exp to < 1e-7 relative; inputs below
+/// max − 87 give ~1e-38, not 0).
+void ck_softmax_rows(float *x, long rows, long n);
+
 /// Chooses the kernel copy: 2 AVX-512, 1 AVX2 + FMA, 0 baseline; above what the CPU has (or −1): the best it has.
 /// Returns the level in use. For tests; the default is the best the CPU has.
 int ck_attention_use_level(int level);
