@@ -61,6 +61,9 @@ public struct DefaultModelRecipe: Sendable {
     /// never learned it (`CaptionSensitivity`: +1–4% loss with the wrong shape word); trained on focus scenes only,
     /// the same architecture drew the six shapes differently after 1500 steps. 0 draws no extra random numbers.
     public var focusShare = 0.0
+    /// The first this many stage (b) steps draw focus scenes only (a curriculum: the shape words first, while they
+    /// are most of what a caption tells; then the full distribution with `focusShare` of focus scenes).
+    public var focusOnlySteps = 0
     /// Save a resumable checkpoint every this many steps (and at the end of each stage).
     public var checkpointEvery = 50
     /// Seeds: parameter initialisation, and the training streams (noise, timesteps, scenes) of each stage.

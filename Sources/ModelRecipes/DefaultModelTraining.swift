@@ -244,11 +244,13 @@ public final class DefaultModelTraining {
             let imageStep = r.imageStepEvery > 0 && trainer.state.step % r.imageStepEvery == 0
             let f = imageStep ? 1 : r.clipFrames, clips = imageStep ? r.clipsPerStep * r.clipFrames : r.clipsPerStep
             let attention: FrameAttention = imageStep ? .perFrame : .frames(count: f, sources: .sparseCausal)
+            let focusOnly = trainer.state.step < r.focusOnlySteps
             let loss = trainer.step { rng in
                 // 1. Clips and captions (10% empty).
                 var frames: [Tensor] = [], ids: [[Int]] = [], masks: [[Float]] = []
                 for _ in 0..<clips {
-                    let focus = r.focusShare > 0 && rng.uniform() < r.focusShare
+                    let drawn = r.focusShare > 0 && rng.uniform() < r.focusShare
+                    let focus = focusOnly || drawn
                     let clip = Self.clip(sceneSeed: rng.next(), frames: f, size: r.imageSize, start: Int(rng.next() % UInt64(17 - f)),
                                          focus: focus)
                     frames.append(clip.frames)

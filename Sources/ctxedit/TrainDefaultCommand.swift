@@ -40,6 +40,9 @@ struct TrainDefaultCommand: ParsableCommand {
     @Option(name: .customLong("focus-share"), help: "Share of stage (b) scenes drawn large, resting, on a plain background (default: the recipe's).")
     var focusShare: Double?
 
+    @Option(name: .customLong("focus-only-steps"), help: "Stage (b) steps at the start that draw focus scenes only (default: the recipe's).")
+    var focusOnlySteps: Int?
+
     @Flag(name: .customLong("vae-only"), help: "Stop after stage (a) (to try VAE settings).")
     var vaeOnly = false
 
@@ -62,6 +65,7 @@ struct TrainDefaultCommand: ParsableCommand {
             guard (0...1).contains(focusShare) else { throw ValidationError("--focus-share \(focusShare): give a share from 0 to 1") }
             recipe.focusShare = focusShare
         }
+        if let focusOnlySteps { recipe.focusOnlySteps = max(0, focusOnlySteps) }
         if let checkpointEvery { recipe.checkpointEvery = max(1, checkpointEvery) }
         if fresh { try? FileManager.default.removeItem(atPath: work) }
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)

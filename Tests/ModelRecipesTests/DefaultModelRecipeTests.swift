@@ -1,5 +1,6 @@
 import Batch
 import Foundation
+import MediaIO
 import Models
 import Scenes
 import Testing
@@ -40,6 +41,25 @@ import Training
         let cell: [Float] = [1, 5, 1 + 4 * 0.5 / 16, 1]
         #expect(Array(w.scalars[0..<4]) == cell && Array(w.scalars[4..<8]) == cell)
         #expect(w.scalars[8...].allSatisfy { $0 == 1 })
+    }
+
+    /// Focus scenes (`focusShare`, `focusOnlySteps`): the sampled scene's shape and colour, large, resting, unrotated,
+    /// on a plain background of another colour, and the whole object inside the frame in every frame.
+    @Test func focusScenesKeepShapeAndColourAndStayInFrame() {
+        for seed in UInt64(0)..<200 {
+            var sampler = SceneSampler(seed: seed)
+            let scene = sampler.next(), focus = DefaultModelTraining.focused(scene)
+            #expect(focus.shape == scene.shape && focus.color == scene.color && focus.size == .large)
+            #expect(focus.motion == .resting && focus.rotation == 0 && focus.colorsAreDistinct)
+            guard case .plain = focus.background else { Issue.record("seed \(seed): \(focus.background)"); continue }
+            if seed % 20 == 0 {
+                // Coverage summed over the frame equals the shape's area (none of it cut off by an edge).
+                let rendered = SceneRenderer.render(focus, size: Size(width: 64, height: 64), frames: 2)
+                let r = ShapeSize.large.radius(in: Size(width: 64, height: 64))
+                let area = rendered.masks[0].reduce(0, +), expected = Float(focus.shape.unitArea * r * r)
+                #expect(abs(area - expected) < 0.03 * expected, "seed \(seed): \(area) vs \(expected)")
+            }
+        }
     }
 
     /// Training captions: the empty caption at the dropout rate, else the caption with phrases left out at their
