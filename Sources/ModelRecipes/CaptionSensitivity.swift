@@ -24,16 +24,19 @@ public struct CaptionSensitivity: Sendable {
     /// Scenes measured (a scene whose object is out of the frame is skipped).
     public var scenes: Int
 
-    /// `imageSize`: the side the model was trained at (frames are rendered at it).
+    /// `imageSize`: the side the model was trained at (frames are rendered at it). `focus`: measure the scenes'
+    /// focus versions (`DefaultModelTraining.focused`: resting on a plain background) instead, where the shape is
+    /// most of what the caption adds to the picture.
     public static func measure(_ model: StableDiffusion, imageSize side: Int, scenes: Int = 12, seedBase: UInt64 = 2_000_000,
-                               timesteps: [Int] = [100, 300, 500, 700, 900]) -> CaptionSensitivity {
+                               timesteps: [Int] = [100, 300, 500, 700, 900], focus: Bool = false) -> CaptionSensitivity {
         let alphas = model.scheduler.schedule.alphasCumprod, objective = model.scheduler.prediction
         var rows = timesteps.map { Row(timestep: $0) }
         var measured = 0
         let shapes = Shape.allCases, colours = NamedColor.allCases
         for i in 0..<scenes {
             var sampler = SceneSampler(seed: seedBase + UInt64(i))
-            let scene = sampler.next().with(size: .large)
+            let sampled = sampler.next()
+            let scene = focus ? DefaultModelTraining.focused(sampled) : sampled.with(size: .large)
             let otherShape = scene.with(shape: shapes[(shapes.firstIndex(of: scene.shape)! + 1) % shapes.count])
             let otherColour = scene.with(color: colours[(colours.firstIndex(of: scene.color)! + 3) % colours.count])
             let clip = SceneRenderer.render(scene, size: Size(width: side, height: side), frames: 1)

@@ -361,8 +361,10 @@ public final class DefaultModelTraining {
         }
         record.exportedAt = ISO8601DateFormatter().string(from: Date())
         // Which caption words the exported weights use (fp16, as shipped).
-        let sensitivity = CaptionSensitivity.measure(try StableDiffusion.load(staging), imageSize: r.imageSize)
-        try ModelCard.write(recipe: r, record: record, sensitivity: sensitivity, to: staging + "/MODEL_CARD.md")
+        let exported = try StableDiffusion.load(staging)
+        try ModelCard.write(recipe: r, record: record, sensitivity: CaptionSensitivity.measure(exported, imageSize: r.imageSize),
+                            focusSensitivity: CaptionSensitivity.measure(exported, imageSize: r.imageSize, focus: true),
+                            to: staging + "/MODEL_CARD.md")
         try? fm.removeItem(atPath: folder)
         try fm.moveItem(atPath: staging, toPath: folder)
         log("wrote \(folder)")

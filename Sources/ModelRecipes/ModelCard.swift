@@ -4,7 +4,7 @@ import Scenes
 /// `MODEL_CARD.md` of a default-model folder: settings, data recipe, seed, losses and wall time from the record.
 enum ModelCard {
     static func write(recipe r: DefaultModelRecipe, record: TrainingRecord, sensitivity: CaptionSensitivity,
-                      to path: String) throws {
+                      focusSensitivity: CaptionSensitivity, to path: String) throws {
         func loss(_ stage: TrainingRecord.Stage) -> String { stage.finalLoss().map { String(format: "%.4f", $0) } ?? "n/a" }
         func curve(_ stage: TrainingRecord.Stage) -> String {
             let points = stage.curve
@@ -18,6 +18,12 @@ enum ModelCard {
             Stage (b)'s squared error is weighted per latent position by 1 + \(r.objectLossWeight)·(the object's coverage of its
             4x4-pixel cell, from the renderer's mask) and divided by the weights' sum (`DefaultModelRecipe.objectLossWeight`),
             so the object, 2–12% of a frame, is not drowned by the background; the logged joint loss is that weighted mean.
+
+            """ : ""
+        let focusing = r.focusShare > 0 || r.focusOnlySteps > 0 ? """
+            Focus scenes (`DefaultModelRecipe.focusShare`, `focusOnlySteps`): the first \(r.focusOnlySteps) stage (b) steps draw only
+            them, later steps replace \(Int(r.focusShare * 100))% of the scenes with them: the sampled scene's shape and colour, large,
+            resting and unrotated on a plain background, where the shape word is most of what the caption adds.
 
             """ : ""
         let text = """
@@ -52,7 +58,7 @@ enum ModelCard {
         | b | text encoder + UNet + adapter: \(r.prediction == "v_prediction" ? "‖v_θ(x_t, c, t) − v‖², v = √ᾱ_t·ε − √(1−ᾱ_t)·x₀" : "‖ε_θ(x_t, c, t) − ε‖²"), x_t = √ᾱ_t·x₀ + k_t·r_φ(x̂₀, c, t, neighbours) + √(1−ᾱ_t)·ε (x̂₀: the model's own estimate, no gradient) | \(r.jointSteps) | \(r.clipsPerStep) clips × \(r.clipFrames) frames; every \(r.imageStepEvery == 2 ? "other" : String(r.imageStepEvery) + "th") step \(r.clipsPerStep * r.clipFrames) single frames | \(r.jointLearningRate) | \(loss(record.joint)) | \(String(format: "%.2f", record.joint.secondsPerStep)) | \(String(format: "%.0f", record.joint.wallSeconds)) s |
 
         The last layer of every residual branch (and the UNet's `conv_out`) starts at zero (`DefaultModelRecipe.startsAtZero`).
-        \(weighting)Caption dropout \(Int(r.captionDropout * 100))% (empty caption, for classifier-free guidance); otherwise each optional
+        \(weighting)\(focusing)Caption dropout \(Int(r.captionDropout * 100))% (empty caption, for classifier-free guidance); otherwise each optional
         phrase (size, motion, background) is left out with probability \(r.captionPhraseDrop), so shorter prompts such as
         "a blue square on a gray background" are in the training distribution; gradient clipping 1.0;
         the UNet uses sparse-causal cross-frame attention over each clip. Total training wall time \(String(format: "%.0f", total)) s
@@ -68,6 +74,10 @@ enum ModelCard {
         learned raises the loss when it is wrong.
 
         \(sensitivity.table)
+
+        The same on the scenes' focus versions (resting, unrotated, plain background of another colour):
+
+        \(focusSensitivity.table)
 
         Exported \(record.exportedAt ?? "n/a").
         """
