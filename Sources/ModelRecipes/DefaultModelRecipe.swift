@@ -58,8 +58,9 @@ public struct DefaultModelRecipe: Sendable {
     /// Share of stage (b)'s training scenes replaced by their *focus* version (`DefaultModelTraining.focused`):
     /// the same shape and colour, large, resting, unrotated, on a plain background. In the full distribution the
     /// caption's shape word explains little of the loss next to colour, size, motion and background, and the model
-    /// never learned it (`CaptionSensitivity`: +1–4% loss with the wrong shape word); trained on focus scenes only,
-    /// the same architecture drew the six shapes differently after 1500 steps. 0 draws no extra random numbers.
+    /// never learned it (`CaptionSensitivity`: +1–4% loss with the wrong shape word). Tried and left at 0: 0.3, and
+    /// 1500 focus-only steps first, did not teach the shape words either (docs/ARCHITECTURE.md, "Which caption words
+    /// the model uses"). 0 draws no extra random numbers.
     public var focusShare = 0.0
     /// The first this many stage (b) steps draw focus scenes only (a curriculum: the shape words first, while they
     /// are most of what a caption tells; then the full distribution with `focusShare` of focus scenes).
