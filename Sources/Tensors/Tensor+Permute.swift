@@ -13,7 +13,7 @@ extension Tensor {
         // Merge runs of consecutive source axes: groups[g] = source axes of output group g, in order.
         var groups: [[Int]] = []
         for a in axes where shape[a] != 1 {
-            if let last = groups.last?.last, last + 1 == a || (last < a && (last + 1..<a).allSatisfy { shape[$0] == 1 }) {
+            if let last = groups.last?.last, last < a, (last + 1..<a).allSatisfy({ shape[$0] == 1 }) {
                 groups[groups.count - 1].append(a)
             } else {
                 groups.append([a])
@@ -35,9 +35,7 @@ extension Tensor {
             let dst = SharedPointer(base: out.baseAddress!)
             src.withUnsafeBufferPointer { s in
                 let sp = s.baseAddress!
-                if dims.count == 1 {
-                    dst.base.update(from: sp, count: count)
-                } else if strides.last == 1 {
+                if strides.last == 1 {
                     Tensor.copyRuns(sp, dst.base, dims: dims, strides: strides)
                 } else if dims.count <= 3, strides[dims.count - 2] == 1, dims.count == 2 || strides[0] == dims[1] * dims[2] {
                     // [B, Y, X] from a source laid out [B, X, Y]: a batched transpose.

@@ -31,56 +31,52 @@ extension Variable {
         let chunk = Swift.max(1, Swift.min(tq, scoreBudget / Swift.max(tk, 1)))
         var dq = [Float](repeating: 0, count: q.count), dk = [Float](repeating: 0, count: k.count)
         var dv = [Float](repeating: 0, count: v.count)
+        var p = [Float](repeating: 0, count: chunk * tk), dp = [Float](repeating: 0, count: chunk * tk)
         let maskValues = mask?.scalars
         q.scalars.withUnsafeBufferPointer { qb in k.scalars.withUnsafeBufferPointer { kb in
         v.scalars.withUnsafeBufferPointer { vb in g.scalars.withUnsafeBufferPointer { gb in
         dq.withUnsafeMutableBufferPointer { dqb in dk.withUnsafeMutableBufferPointer { dkb in
-        dv.withUnsafeMutableBufferPointer { dvb in
+        dv.withUnsafeMutableBufferPointer { dvb in p.withUnsafeMutableBufferPointer { pb in
+        dp.withUnsafeMutableBufferPointer { dpb in
             let (qp, kp, vp, gp) = (qb.baseAddress!, kb.baseAddress!, vb.baseAddress!, gb.baseAddress!)
             let (dqp, dkp, dvp) = (dqb.baseAddress!, dkb.baseAddress!, dvb.baseAddress!)
+            let (pp, dpp) = (pb.baseAddress!, dpb.baseAddress!)
             // One (batch item, head) pair at a time: OpenBLAS threads each product (its calls are not run side by side).
-            do {
-                let jobs = 0..<(b * heads)
-                var p = [Float](repeating: 0, count: chunk * tk), dp = [Float](repeating: 0, count: chunk * tk)
-                p.withUnsafeMutableBufferPointer { pb in dp.withUnsafeMutableBufferPointer { dpb in
-                    let (pp, dpp) = (pb.baseAddress!, dpb.baseAddress!)
-                    for job in jobs {
-                        let bi = job / heads, off = (job % heads) * dh
-                        let qOff = bi * tq * width + off, kOff = bi * tk * width + off
-                        var q0 = 0
-                        while q0 < tq {
-                            let rows = Swift.min(chunk, tq - q0), rOff = qOff + q0 * width
-                            // P = softmax(s·Q·Kᵀ + M) for these query rows: [rows, Tk].
-                            gemm(transB: true, m: rows, n: tk, k: dh, alpha: s, a: qp + rOff, lda: width,
-                                 b: kp + kOff, ldb: width, c: pp, ldc: tk)
-                            if let maskValues {
-                                for r in 0..<rows { for j in 0..<tk { pp[r * tk + j] += maskValues[(q0 + r) * tk + j] } }
-                            }
-                            ck_softmax_rows(pp, rows, tk)
-                            // ∂V += Pᵀ·G: [Tk, Dh].
-                            gemm(transA: true, m: tk, n: dh, k: rows, a: pp, lda: tk,
-                                 b: gp + rOff, ldb: width, beta: 1, c: dvp + kOff, ldc: width)
-                            // ∂P = G·Vᵀ: [rows, Tk].
-                            gemm(transB: true, m: rows, n: tk, k: dh, a: gp + rOff, lda: width,
-                                 b: vp + kOff, ldb: width, c: dpp, ldc: tk)
-                            // ∂S = P ⊙ (∂P − rowsum(∂P ⊙ P)), kept in dp.
-                            for r in 0..<rows {
-                                let pr = pp + r * tk, dr = dpp + r * tk
-                                var dot: Float = 0
-                                for j in 0..<tk { dot += pr[j] * dr[j] }
-                                for j in 0..<tk { dr[j] = pr[j] * (dr[j] - dot) }
-                            }
-                            // ∂Q = s·∂S·K: [rows, Dh];  ∂K += s·∂Sᵀ·Q: [Tk, Dh].
-                            gemm(m: rows, n: dh, k: tk, alpha: s, a: dpp, lda: tk, b: kp + kOff,
-                                 ldb: width, c: dqp + rOff, ldc: width)
-                            gemm(transA: true, m: tk, n: dh, k: rows, alpha: s, a: dpp, lda: tk,
-                                 b: qp + rOff, ldb: width, beta: 1, c: dkp + kOff, ldc: width)
-                            q0 += rows
-                        }
+            for job in 0..<(b * heads) {
+                let bi = job / heads, off = (job % heads) * dh
+                let qOff = bi * tq * width + off, kOff = bi * tk * width + off
+                var q0 = 0
+                while q0 < tq {
+                    let rows = Swift.min(chunk, tq - q0), rOff = qOff + q0 * width
+                    // P = softmax(s·Q·Kᵀ + M) for these query rows: [rows, Tk].
+                    gemm(transB: true, m: rows, n: tk, k: dh, alpha: s, a: qp + rOff, lda: width,
+                         b: kp + kOff, ldb: width, c: pp, ldc: tk)
+                    if let maskValues {
+                        for r in 0..<rows { for j in 0..<tk { pp[r * tk + j] += maskValues[(q0 + r) * tk + j] } }
                     }
-                } }
+                    ck_softmax_rows(pp, rows, tk)
+                    // ∂V += Pᵀ·G: [Tk, Dh].
+                    gemm(transA: true, m: tk, n: dh, k: rows, a: pp, lda: tk,
+                         b: gp + rOff, ldb: width, beta: 1, c: dvp + kOff, ldc: width)
+                    // ∂P = G·Vᵀ: [rows, Tk].
+                    gemm(transB: true, m: rows, n: tk, k: dh, a: gp + rOff, lda: width,
+                         b: vp + kOff, ldb: width, c: dpp, ldc: tk)
+                    // ∂S = P ⊙ (∂P − rowsum(∂P ⊙ P)), kept in dp.
+                    for r in 0..<rows {
+                        let pr = pp + r * tk, dr = dpp + r * tk
+                        var dot: Float = 0
+                        for j in 0..<tk { dot += pr[j] * dr[j] }
+                        for j in 0..<tk { dr[j] = pr[j] * (dr[j] - dot) }
+                    }
+                    // ∂Q = s·∂S·K: [rows, Dh];  ∂K += s·∂Sᵀ·Q: [Tk, Dh].
+                    gemm(m: rows, n: dh, k: tk, alpha: s, a: dpp, lda: tk, b: kp + kOff,
+                         ldb: width, c: dqp + rOff, ldc: width)
+                    gemm(transA: true, m: tk, n: dh, k: rows, alpha: s, a: dpp, lda: tk,
+                         b: qp + rOff, ldb: width, beta: 1, c: dkp + kOff, ldc: width)
+                    q0 += rows
+                }
             }
-        } } } } } } }
+        } } } } } } } } }
         return (Tensor(shape: q.shape, scalars: dq), Tensor(shape: k.shape, scalars: dk), Tensor(shape: v.shape, scalars: dv))
     }
 
