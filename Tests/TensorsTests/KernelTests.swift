@@ -116,6 +116,26 @@ import CKernels
         #expect(maxError(fused, ref.silu(), tolerance: 1e-4, label: "groupNorm+SiLU") <= 1e-4)
     }
 
+    /// `ck_softmax_rows` (the training attention's backward) against the definition in Double, on row lengths
+    /// around its 16-lane blocks, scores up to ±40 and one row with a hidden (−∞) key.
+    @Test func softmaxRowsKernelMatchesDefinition() {
+        for n in [1, 5, 16, 17, 77, 256] {
+            var x = randomTensor([3, n], seed: UInt64(n)).scalars.map { $0 * 20 }
+            if n > 1 { x[n + 1] = -Float.infinity }
+            let rows = (0..<3).map { Array(x[($0 * n)..<(($0 + 1) * n)]) }
+            ck_softmax_rows(&x, 3, n)
+            for (r, row) in rows.enumerated() {
+                let top = Double(row.max()!), e = row.map { exp(Double($0) - top) }, sum = e.reduce(0, +)
+                for j in 0..<n {
+                    // Relative error 1e-5: the kernel's exp is good to 1e-7 near 0, but x − max ≈ −40 times log2 e
+                    // rounds in float (~4e-6 relative in 2^t); a hidden key gets ~1e-38, not 0.
+                    #expect(abs(Double(x[r * n + j]) - e[j] / sum) <= 1e-5 * e[j] / sum + 1e-37,
+                            "n \(n) row \(r) key \(j): \(x[r * n + j]) vs \(e[j] / sum)")
+                }
+            }
+        }
+    }
+
     @Test func layerNormAndSoftmax() {
         let x = randomTensor([3, 5, 64], seed: 10) * 2, g = randomTensor([64], seed: 11), b = randomTensor([64], seed: 12)
         // LayerNorm is GroupNorm with one group over the last axis.

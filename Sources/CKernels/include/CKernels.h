@@ -60,8 +60,9 @@ void ck_normalize(const float *x, float *y, long n, float mean, float rstd, cons
 /// (erf to 1.5e-7, Abramowitz & Stegun 7.1.26).
 void ck_geglu(const float *x, float *y, long rows, long d);
 
-/// Softmax of each of `rows` rows of n values, in place: e^(x − max) / Σ (the exp to < 1e-7 relative; inputs below
-/// max − 87 give ~1e-38, not 0).
+/// Softmax of each of `rows` rows of n values, in place: e^(x − max) / Σ (relative error ~1e-7 for the large
+/// probabilities, up to ~4e-6 for those near e^−40, where (x − max)·log2 e rounds in float; inputs below max − 87
+/// give ~1e-38, not 0).
 void ck_softmax_rows(float *x, long rows, long n);
 
 /// Chooses the kernel copy: 2 AVX-512, 1 AVX2 + FMA, 0 baseline; above what the CPU has (or −1): the best it has.
