@@ -74,56 +74,81 @@ struct NormLayout {
                   needX: Bool, needAffine: Bool) -> (dx: Tensor?, dGamma: Tensor, dBeta: Tensor) {
         let m = setSize
         var mean = [Float](repeating: 0, count: sets), rstd = [Float](repeating: 0, count: sets)
-        // 1. Statistics per set.
+        let chunk = Swift.max(1, 4096 / Swift.max(m, 1))
+        // 1. Statistics per set (sets on both cores; each set's sums in the same order as one loop would).
         x.scalars.withUnsafeBufferPointer { xp in
-            for s in 0..<sets {
-                let base = s * m
-                var sum = 0.0
-                for i in 0..<m { sum += Double(xp[base + i]) }
-                let mu = sum / Double(m)
-                var sq = 0.0
-                for i in 0..<m { let t = Double(xp[base + i]) - mu; sq += t * t }
-                mean[s] = Float(mu)
-                rstd[s] = Float(1 / (sq / Double(m) + Double(eps)).squareRoot())
-            }
+            let xs = xp.baseAddress!
+            mean.withUnsafeMutableBufferPointer { mb in rstd.withUnsafeMutableBufferPointer { rb in
+                let (mo, ro) = (SharedFloats(base: mb.baseAddress!), SharedFloats(base: rb.baseAddress!))
+                parallelChunks(sets, minimumPerChunk: chunk) { range in
+                    for s in range {
+                        let base = s * m
+                        var sum = 0.0
+                        for i in 0..<m { sum += Double(xs[base + i]) }
+                        let mu = sum / Double(m)
+                        var sq = 0.0
+                        for i in 0..<m { let t = Double(xs[base + i]) - mu; sq += t * t }
+                        mo.base[s] = Float(mu)
+                        ro.base[s] = Float(1 / (sq / Double(m) + Double(eps)).squareRoot())
+                    }
+                }
+            } }
         }
         // 2. dŷ: the incoming gradient, through SiLU′ of the recomputed pre-activation when fused.
         var dy = g.scalars
         if silu {
             dy.withUnsafeMutableBufferPointer { d in
                 x.scalars.withUnsafeBufferPointer { xp in
-                    for s in 0..<sets {
-                        for cc in 0..<channelsPerSet {
-                            let ch = channel(ofSet: s, cc)
-                            let gm = gamma?.scalars[ch] ?? 1, bt = beta?.scalars[ch] ?? 0
-                            let base = s * m + cc * inner
-                            for i in 0..<inner {
-                                let y = (xp[base + i] - mean[s]) * rstd[s] * gm + bt
-                                d[base + i] *= Activation.siluDerivative(y)
+                    let (dd, xs) = (SharedFloats(base: d.baseAddress!), xp.baseAddress!)
+                    let gammas = gamma?.scalars, betas = beta?.scalars
+                    parallelChunks(sets, minimumPerChunk: chunk) { range in
+                        for s in range {
+                            for cc in 0..<channelsPerSet {
+                                let ch = channel(ofSet: s, cc)
+                                let gm = gammas?[ch] ?? 1, bt = betas?[ch] ?? 0
+                                let base = s * m + cc * inner
+                                for i in 0..<inner {
+                                    let y = (xs[base + i] - mean[s]) * rstd[s] * gm + bt
+                                    dd.base[base + i] *= Activation.siluDerivative(y)
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        // 3. ∂γ, ∂β per channel.
+        // 3. ∂γ, ∂β per channel: each (set, channel)'s sums on both cores, then added per channel in set order.
         var dGamma = [Double](repeating: 0, count: channels), dBeta = [Double](repeating: 0, count: channels)
         if needAffine {
+            var partG = [Double](repeating: 0, count: sets * channelsPerSet), partB = partG
             dy.withUnsafeBufferPointer { d in
                 x.scalars.withUnsafeBufferPointer { xp in
-                    for s in 0..<sets {
-                        for cc in 0..<channelsPerSet {
-                            let ch = channel(ofSet: s, cc), base = s * m + cc * inner
-                            var sg = 0.0, sb = 0.0
-                            for i in 0..<inner {
-                                let xhat = (xp[base + i] - mean[s]) * rstd[s]
-                                sg += Double(d[base + i] * xhat)
-                                sb += Double(d[base + i])
+                    partG.withUnsafeMutableBufferPointer { pg in partB.withUnsafeMutableBufferPointer { pb in
+                        let (dp, xs) = (d.baseAddress!, xp.baseAddress!)
+                        let (og, ob) = (SharedDoubles(base: pg.baseAddress!), SharedDoubles(base: pb.baseAddress!))
+                        parallelChunks(sets, minimumPerChunk: chunk) { range in
+                            for s in range {
+                                for cc in 0..<channelsPerSet {
+                                    let base = s * m + cc * inner
+                                    var sg = 0.0, sb = 0.0
+                                    for i in 0..<inner {
+                                        let xhat = (xs[base + i] - mean[s]) * rstd[s]
+                                        sg += Double(dp[base + i] * xhat)
+                                        sb += Double(dp[base + i])
+                                    }
+                                    og.base[s * channelsPerSet + cc] = sg
+                                    ob.base[s * channelsPerSet + cc] = sb
+                                }
                             }
-                            dGamma[ch] += sg
-                            dBeta[ch] += sb
                         }
-                    }
+                    } }
+                }
+            }
+            for s in 0..<sets {
+                for cc in 0..<channelsPerSet {
+                    let ch = channel(ofSet: s, cc)
+                    dGamma[ch] += partG[s * channelsPerSet + cc]
+                    dBeta[ch] += partB[s * channelsPerSet + cc]
                 }
             }
         }
@@ -163,4 +188,9 @@ struct NormLayout {
         return (dx, Tensor(shape: [channels], scalars: dGamma.map { Float($0) }),
                 Tensor(shape: [channels], scalars: dBeta.map { Float($0) }))
     }
+}
+
+/// A pointer to Doubles that parallel workers writing disjoint ranges may share.
+struct SharedDoubles: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Double>
 }

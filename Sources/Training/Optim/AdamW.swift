@@ -69,16 +69,23 @@ public final class AdamW {
             s.step += 1
             let stepSize = Float(lr / (1 - pow(c.beta1, Double(s.step))))
             let bias2Sqrt = Float((1 - pow(c.beta2, Double(s.step))).squareRoot())
-            s.m.withUnsafeMutableBufferPointer { m in
-                s.v.withUnsafeMutableBufferPointer { v in
-                    variable.value.scalars.withUnsafeMutableBufferPointer { p in
-                        g.scalars.withUnsafeBufferPointer { gp in
-                            for i in 0..<n {
-                                p[i] *= decay
-                                m[i] += w1 * (gp[i] - m[i])
-                                v[i] = v[i] * b2 + w2 * gp[i] * gp[i]
-                                let denom = v[i].squareRoot() / bias2Sqrt + eps
-                                p[i] += -stepSize * m[i] / denom
+            s.m.withUnsafeMutableBufferPointer { mb in
+                s.v.withUnsafeMutableBufferPointer { vb in
+                    variable.value.scalars.withUnsafeMutableBufferPointer { pb in
+                        g.scalars.withUnsafeBufferPointer { gb in
+                            let (m, v, p) = (SharedFloats(base: mb.baseAddress!), SharedFloats(base: vb.baseAddress!),
+                                             SharedFloats(base: pb.baseAddress!))
+                            let gp = gb.baseAddress!
+                            // Elementwise, so the chunks on both cores give the serial loop's values exactly.
+                            parallelChunks(n, minimumPerChunk: 1 << 15) { range in
+                                let (m, v, p) = (m.base, v.base, p.base)
+                                for i in range {
+                                    p[i] *= decay
+                                    m[i] += w1 * (gp[i] - m[i])
+                                    v[i] = v[i] * b2 + w2 * gp[i] * gp[i]
+                                    let denom = v[i].squareRoot() / bias2Sqrt + eps
+                                    p[i] += -stepSize * m[i] / denom
+                                }
                             }
                         }
                     }
