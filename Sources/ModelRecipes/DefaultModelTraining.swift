@@ -249,6 +249,7 @@ public final class DefaultModelTraining {
                 // 1. Clips and captions (10% empty).
                 var frames: [Tensor] = [], ids: [[Int]] = [], masks: [[Float]] = []
                 for _ in 0..<clips {
+                    // Drawn during the focus-only steps too, so the stream after them is the mixture's own.
                     let drawn = r.focusShare > 0 && rng.uniform() < r.focusShare
                     let focus = focusOnly || drawn
                     let clip = Self.clip(sceneSeed: rng.next(), frames: f, size: r.imageSize, start: Int(rng.next() % UInt64(17 - f)),

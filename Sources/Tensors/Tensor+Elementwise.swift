@@ -19,25 +19,26 @@ extension Tensor {
 
     /// Combines two same-shaped tensors elementwise.
     public func zipMap(_ other: Tensor, _ f: @Sendable (Float, Float) -> Float) -> Tensor {
-        precondition(shape == other.shape, "elementwise op: shapes \(shape) and \(other.shape) differ")
-        let a = scalars, b = other.scalars
-        return Tensor(shape: shape) { out in
-            let dst = SharedPointer(base: out.baseAddress!)
-            a.withUnsafeBufferPointer { ap in
-                b.withUnsafeBufferPointer { bp in
-                    let x = ap.baseAddress!, y = bp.baseAddress!
-                    parallelChunks(ap.count, minimumPerChunk: 1 << 15) { r in
-                        for i in r { dst.base[i] = f(x[i], y[i]) }
-                    }
-                }
-            }
-        }
+        elementwise(other) { x, y, o, r in for i in r { o[i] = f(x[i], y[i]) } }
     }
 
     /// The three arithmetic operators as plain loops the compiler vectorises (`zipMap` calls its closure per element).
     private enum Arithmetic { case add, subtract, multiply }
 
     private func combined(_ other: Tensor, _ op: Arithmetic) -> Tensor {
+        elementwise(other) { x, y, o, r in
+            switch op {
+            case .add: for i in r { o[i] = x[i] + y[i] }
+            case .subtract: for i in r { o[i] = x[i] - y[i] }
+            case .multiply: for i in r { o[i] = x[i] * y[i] }
+            }
+        }
+    }
+
+    /// A same-shaped result whose range `r` of elements `chunk(x, y, out, r)` writes from the two operands, in
+    /// parallel chunks for large tensors.
+    private func elementwise(_ other: Tensor,
+                             _ chunk: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>) -> Void) -> Tensor {
         precondition(shape == other.shape, "elementwise op: shapes \(shape) and \(other.shape) differ")
         let a = scalars, b = other.scalars
         return Tensor(shape: shape) { out in
@@ -45,14 +46,7 @@ extension Tensor {
             a.withUnsafeBufferPointer { ap in
                 b.withUnsafeBufferPointer { bp in
                     let x = ap.baseAddress!, y = bp.baseAddress!
-                    parallelChunks(ap.count, minimumPerChunk: 1 << 15) { r in
-                        let o = dst.base
-                        switch op {
-                        case .add: for i in r { o[i] = x[i] + y[i] }
-                        case .subtract: for i in r { o[i] = x[i] - y[i] }
-                        case .multiply: for i in r { o[i] = x[i] * y[i] }
-                        }
-                    }
+                    parallelChunks(ap.count, minimumPerChunk: 1 << 15) { r in chunk(x, y, dst.base, r) }
                 }
             }
         }

@@ -248,9 +248,8 @@ do {
     print("starting the PyTorch reference (scripts/bench_reference.py --serve)…")
     let reference = PyTorchReference(quick: quick, runs: runs, threads: threads)
     // The machine's dense peak: one 2048³ GEMM (the best case for OpenBLAS), against which each case's achieved
-    // GFLOP/s (direct-algorithm FLOPs) is a percentage.
-    // Measured before and after the cases; the better of the two is the peak (on this shared host a slow second
-    // during one measurement once read 108 against ~200 GFLOP/s and made every percentage meaningless).
+    // GFLOP/s (direct-algorithm FLOPs) is a percentage. Measured before and after the cases, the better one kept
+    // (on this shared host a slow second during one measurement once read 108 against ~200 GFLOP/s).
     let square = Tensor(shape: [2048, 2048], repeating: 0.5)
     func sgemmPeak(_ when: String) -> Double {
         let (ms, flops, _) = measure(Case(name: "sgemm 2048³") { _ = square.matmul(square) }, runs: max(runs, 3))

@@ -21,6 +21,8 @@ func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, al
 }
 
 /// A pointer that parallel workers writing disjoint ranges may share.
-struct SharedFloats: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Float>
+struct SharedBuffer<Element>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Element>
 }
+
+typealias SharedFloats = SharedBuffer<Float>

@@ -125,7 +125,7 @@ struct NormLayout {
                 x.scalars.withUnsafeBufferPointer { xp in
                     partG.withUnsafeMutableBufferPointer { pg in partB.withUnsafeMutableBufferPointer { pb in
                         let (dp, xs) = (d.baseAddress!, xp.baseAddress!)
-                        let (og, ob) = (SharedDoubles(base: pg.baseAddress!), SharedDoubles(base: pb.baseAddress!))
+                        let (og, ob) = (SharedBuffer(base: pg.baseAddress!), SharedBuffer(base: pb.baseAddress!))
                         parallelChunks(sets, minimumPerChunk: chunk) { range in
                             for s in range {
                                 for cc in 0..<channelsPerSet {
@@ -188,9 +188,4 @@ struct NormLayout {
         return (dx, Tensor(shape: [channels], scalars: dGamma.map { Float($0) }),
                 Tensor(shape: [channels], scalars: dBeta.map { Float($0) }))
     }
-}
-
-/// A pointer to Doubles that parallel workers writing disjoint ranges may share.
-struct SharedDoubles: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Double>
 }
