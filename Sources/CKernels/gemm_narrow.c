@@ -44,22 +44,24 @@ static inline __attribute__((always_inline)) void tile(const float *a, long lda,
 // All rows of one K block with NV vectors: R rows at a time (R·NV ≤ 12 accumulators), the rest one by one.
 static inline __attribute__((always_inline)) void rows(const float *a, long lda, const float *b, long ldb, float *c,
                                                        long ldc, long m, long k0, long k1, int first, const int NV) {
-    const int R = NV == 1 ? 8 : NV == 2 ? 6 : NV == 3 ? 4 : 3;
+    const int R = NV <= 2 ? 8 : 4;
     long i = 0;
     for (; i + R <= m; i += R) tile(a + i * lda, lda, b, ldb, c + i * ldc, ldc, k0, k1, first, R, NV);
     for (; i < m; i++) tile(a + i * lda, lda, b, ldb, c + i * ldc, ldc, k0, k1, first, 1, NV);
 }
 
-void ck_gemm_narrow(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n, long k) {
+static void gemm_narrow(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n,
+                        long k, int accumulate) {
     if (k == 0) {
-        for (long i = 0; i < m; i++) memset(c + i * ldc, 0, sizeof(float) * (size_t)n);
+        if (!accumulate)
+            for (long i = 0; i < m; i++) memset(c + i * ldc, 0, sizeof(float) * (size_t)n);
         return;
     }
     // K in blocks whose slice of B (block × N floats) is at most 64 KB.
     long block = 16384 / n;
     for (long k0 = 0; k0 < k; k0 += block) {
         long k1 = k0 + block < k ? k0 + block : k;
-        int first = k0 == 0;
+        int first = k0 == 0 && !accumulate;
         switch (n / 16) {
         case 1: rows(a, lda, b, ldb, c, ldc, m, k0, k1, first, 1); break;
         case 2: rows(a, lda, b, ldb, c, ldc, m, k0, k1, first, 2); break;
@@ -67,6 +69,15 @@ void ck_gemm_narrow(const float *a, long lda, const float *b, long ldb, float *c
         default: rows(a, lda, b, ldb, c, ldc, m, k0, k1, first, 4); break;
         }
     }
+}
+
+void ck_gemm_narrow(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n, long k) {
+    gemm_narrow(a, lda, b, ldb, c, ldc, m, n, k, 0);
+}
+
+void ck_gemm_narrow_acc(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n,
+                        long k) {
+    gemm_narrow(a, lda, b, ldb, c, ldc, m, n, k, 1);
 }
 #pragma clang attribute pop
 
@@ -77,12 +88,22 @@ int ck_gemm_narrow_available(void) {
 #else
 int ck_gemm_narrow_available(void) { return 0; }
 
-void ck_gemm_narrow(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n, long k) {
+static void gemm_plain(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n,
+                       long k, int accumulate) {
     for (long i = 0; i < m; i++)
         for (long j = 0; j < n; j++) {
             float s = 0;
             for (long p = 0; p < k; p++) s += a[i * lda + p] * b[p * ldb + j];
-            c[i * ldc + j] = s;
+            c[i * ldc + j] = accumulate ? c[i * ldc + j] + s : s;
         }
+}
+
+void ck_gemm_narrow(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n, long k) {
+    gemm_plain(a, lda, b, ldb, c, ldc, m, n, k, 0);
+}
+
+void ck_gemm_narrow_acc(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n,
+                        long k) {
+    gemm_plain(a, lda, b, ldb, c, ldc, m, n, k, 1);
 }
 #endif

@@ -43,7 +43,10 @@ extension Tensor {
         var out = Tensor(shape: [n, o, h, w], scalars: Tensor.unfilled(n * o * h * w))
         let blocked = Tensor.filtersInBlocks(tiles: tileRows * tilesX, chunk: chunk, outputs: o)
         var u = Tensor.unfilled(blocked ? 0 : 36 * o * c)
-        var v = Tensor.unfilled(36 * c * chunk)
+        // V: [36, C, chunk], or for the blocked products [slices, 36, slice, chunk] (`ck_winograd_products_block`
+        // reads one slice of channels for all 36 products at a time, so it lies in one run).
+        let slice = blocked ? ck_winograd_slice_channels(chunk) : c, slices = (c + slice - 1) / slice
+        var v = Tensor.unfilled(36 * slices * slice * chunk)
         var m = Tensor.unfilled(36 * o * chunk)
         let biasValues = bias?.scalars ?? [Float](repeating: 0, count: o)
         let scratchSize = ck_winograd_scratch_size(tilesX)
@@ -69,10 +72,12 @@ extension Tensor {
                                         withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchSize) { scratch in
                                             let x = X.assumingMemoryBound(to: Float.self)
                                             for ch in range {
+                                                let (s, local) = ch.quotientAndRemainder(dividingBy: slice)
+                                                let channelV = V.base + s * 36 * slice * tc + local * tc
                                                 for rr in 0..<rows {
                                                     let (img, ty) = (row0 + rr).quotientAndRemainder(dividingBy: tilesY)
                                                     ck_winograd_input_row(x + (img * c + ch) * h * w, h, w, ty, tilesX,
-                                                                          V.base + ch * tc + rr * tilesX, c * tc,
+                                                                          channelV + rr * tilesX, slice * tc,
                                                                           scratch.baseAddress!)
                                                 }
                                             }
@@ -113,8 +118,8 @@ extension Tensor {
         return out
     }
 
-    /// Block size (output channels) of `winogradProductsInBlocks`: 36·32·C transformed floats per block, 5.9 MB at
-    /// 1280 channels, which stay in the L3 cache between being written and read.
+    /// Block size (output channels) of `winogradProductsInBlocks`: 36·32·slice transformed floats at a time
+    /// (590 KB for slices of 128 channels), which stay in L2 between being written and read.
     static let winogradFilterBlock = 32
 
     /// Process-wide switch for benchmarks (`ctxedit-bench --winograd-blocks off`); on where `ck_gemm_narrow` has
@@ -130,22 +135,19 @@ extension Tensor {
     }
 
     /// M_k[O, T] = U_k[O, C]·V_k[C, T] for k = 0..<36, U from the 3x3 weights [O, C, 3, 3] one block of output
-    /// channels at a time (`ck_winograd_filters` into [36, block, C], then 36 unpacked narrow products), blocks
-    /// split over the cores. v: [36, C, T], m: [36, O, T].
+    /// channels at a time (`ck_winograd_products_block`: filters transformed per slice of channels, then narrow
+    /// products adding up over the slices), blocks split over the cores.
+    /// v: [slices, 36, slice, T] (slice = `ck_winograd_slice_channels(T)`), m: [36, O, T].
     static func winogradProductsInBlocks(weight: UnsafePointer<Float>, v: UnsafeMutablePointer<Float>,
                                          m: UnsafeMutablePointer<Float>, outputs o: Int, channels c: Int, tiles t: Int) {
         let block = winogradFilterBlock, blocks = (o + block - 1) / block
-        let W = UnsafeRawPointer(weight), V = SharedPointer(base: v), M = SharedPointer(base: m)
+        let W = SharedPointer(base: UnsafeMutablePointer(mutating: weight)), V = SharedPointer(base: v)
+        let M = SharedPointer(base: m)
         parallelChunks(blocks, minimumPerChunk: 2) { range in
-            var u = Tensor.unfilled(36 * block * c)
-            u.withUnsafeMutableBufferPointer { up in
-                let ub = up.baseAddress!
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: ck_winograd_block_scratch_size(block, t)) { u in
                 for b in range {
-                    let o0 = b * block, ob = min(block, o - o0)
-                    ck_winograd_filters(W.assumingMemoryBound(to: Float.self) + o0 * c * 9, ob * c, ub, ob * c)
-                    for k in 0..<36 {
-                        ck_gemm_narrow(ub + k * ob * c, c, V.base + k * c * t, t, M.base + k * o * t + o0 * t, t, ob, t, c)
-                    }
+                    let o0 = b * block
+                    ck_winograd_products_block(W.base, c, V.base, t, M.base, o, o0, min(block, o - o0), u.baseAddress!)
                 }
             }
         }

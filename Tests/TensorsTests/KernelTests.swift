@@ -62,10 +62,13 @@ import CKernels
     /// decimal digit against im2col.
     /// Output channels 7 (one filter-transform job) and 40 (several, run in parallel: a per-job stride bug there once
     /// broke training while the 7-channel cases passed).
-    /// The last three have few tiles (16, 32, 64) and at least 64 output channels: with AVX-512 their filters are
-    /// transformed in blocks of 32 outputs (70: a partial last block) right before unpacked narrow products.
+    /// The last five have few tiles (16, 32, 64) and at least 64 output channels: with AVX-512 their filters are
+    /// transformed in blocks of 32 outputs (70: a partial last block) right before unpacked narrow products, one
+    /// slice of input channels at a time (128 channels up to 32 tiles, else 64: the last two have two slices, the
+    /// second partial).
     @Test(arguments: [(1, 16, 8, 8, 7), (2, 5, 13, 11, 7), (3, 24, 7, 9, 40), (1, 64, 17, 20, 7), (8, 32, 16, 16, 40),
-                      (1, 33, 16, 16, 70), (2, 20, 16, 16, 96), (1, 16, 32, 32, 64)])
+                      (1, 33, 16, 16, 70), (2, 20, 16, 16, 96), (1, 16, 32, 32, 64), (2, 150, 16, 16, 64),
+                      (1, 70, 32, 32, 64)])
     func winogradMatchesNaive(_ dims: (Int, Int, Int, Int, Int)) {
         let (n, c, h, w, o) = dims
         let x = randomTensor([n, c, h, w], seed: 40), wt = randomTensor([o, c, 3, 3], seed: 41), b = randomTensor([o], seed: 42)
@@ -79,6 +82,30 @@ import CKernels
         let chunked = x.conv3x3Winograd(weight: wt, bias: nil, budget: 1)  // one row of tiles per chunk
         #expect(maxError(chunked, Naive.conv2d(x, wt, nil, stride: 1, padding: 1), tolerance: tolerance,
                          label: "winograd one tile per chunk") <= tolerance)
+    }
+
+    /// `ck_winograd_filters` (AVX-512: 16 filters per step, transposed by permutes; the rest and other CPUs: a plain
+    /// loop) against U = G·g·Gᵀ in Double with Lavin & Gray's G for F(4x4, 3x3): counts below, at and past whole
+    /// steps of 16, into a u whose stride leaves room (nothing written between the runs).
+    @Test(arguments: [1, 15, 16, 17, 48, 61])
+    func winogradFilterTransformMatchesDefinition(_ filters: Int) {
+        let G: [[Double]] = [[1.0 / 4, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6], [-1.0 / 6, 1.0 / 6, -1.0 / 6],
+                             [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1]]
+        let g = randomTensor([filters, 3, 3], seed: 60).scalars, stride = filters + 5
+        var u = [Float](repeating: .nan, count: 36 * stride)
+        ck_winograd_filters(g, filters, &u, stride)
+        var worst = 0.0
+        for f in 0..<filters {
+            for r in 0..<6 {
+                for c in 0..<6 {
+                    var want = 0.0
+                    for i in 0..<3 { for j in 0..<3 { want += G[r][i] * Double(g[f * 9 + i * 3 + j]) * G[c][j] } }
+                    worst = max(worst, abs(Double(u[(r * 6 + c) * stride + f]) - want))
+                }
+            }
+        }
+        #expect(worst <= 1e-6, "\(filters) filters: \(worst)")
+        for k in 0..<36 { for i in filters..<stride { #expect(u[k * stride + i].isNaN, "wrote u[\(k)][\(i)]") } }
     }
 
     /// `ck_gemm_narrow` (AVX-512 kernel where available, else its plain loop) against the naive product: every
@@ -102,6 +129,17 @@ import CKernels
             }
             let tolerance = 1e-5 * Float(max(k, 1)).squareRoot() * 4
             #expect(worst <= tolerance, "\(m)x\(n)x\(k): \(worst)")
+            // ck_gemm_narrow_acc adds the product to what C holds: C + A·B − A·B = C within the same tolerance.
+            var before = c
+            for i in 0..<m { for j in 0..<n { before[i * ldc + j] = Float(i - j) * 0.25 } }
+            var sum = before
+            ck_gemm_narrow_acc(a, lda, b, ldb, &sum, ldc, m, n, k)
+            var worstAcc: Float = 0
+            for i in 0..<m {
+                for j in 0..<n { worstAcc = max(worstAcc, abs(sum[i * ldc + j] - c[i * ldc + j] - before[i * ldc + j])) }
+                for j in n..<ldc { #expect(sum[i * ldc + j].isNaN, "acc wrote past the row: \(m)x\(n)x\(k)") }
+            }
+            #expect(worstAcc <= tolerance, "acc \(m)x\(n)x\(k): \(worstAcc)")
         }
     }
 

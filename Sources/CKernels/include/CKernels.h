@@ -28,6 +28,10 @@ size_t ck_attention_scratch_size(long dh, long rows);
 /// elsewhere a plain loop, and ck_gemm_narrow_available() says 0.
 void ck_gemm_narrow(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n, long k);
 
+/// ck_gemm_narrow adding to C: C[M, N] += A[M, K] · B[K, N].
+void ck_gemm_narrow_acc(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n,
+                        long k);
+
 /// 1 where ck_gemm_narrow runs its AVX-512 kernel (x86-64 with AVX-512F and DQ).
 int ck_gemm_narrow_available(void);
 
@@ -52,6 +56,21 @@ void ck_winograd_output_row(const float *m, long m_stride, long tiles_x, float b
                             long ty, float *scratch);
 
 size_t ck_winograd_scratch_size(long tiles_x);
+
+/// Channels per slice of ck_winograd_products_block's V for t tiles (128 up to 32 tiles, else 64).
+long ck_winograd_slice_channels(long t);
+
+/// Winograd's 36 products for output channels [o0, o0 + ob), the filters transformed on the way, one slice of
+/// s = ck_winograd_slice_channels(t) input channels at a time:
+/// m[k·o·t + oi·t + j] = Σ_ci U_k[oi, ci] · V_k[ci, j] for k < 36, oi in [o0, o0 + ob), j < t, U_k the transformed
+/// 3x3 weights [o, c, 3, 3] and V_k[ci, j] = v[(ci / s)·36·s·t + k·s·t + (ci % s)·t + j] (each slice's 36 planes in
+/// one run, read in order). A slice's transformed filters (36·ob·s floats) and the block's M stay in L2 between
+/// being written and read. t: a multiple of 16, at most 64 (ck_gemm_narrow). u: ck_winograd_block_scratch_size(ob,
+/// t) floats.
+void ck_winograd_products_block(const float *weight, long c, const float *v, long t, float *m, long o, long o0,
+                                long ob, float *u);
+
+size_t ck_winograd_block_scratch_size(long ob, long t);
 
 /// y[i] = (x[i] − mean)·rstd·gamma[i] + beta[i] (gamma, beta may be NULL: 1 and 0).
 void ck_normalize(const float *x, float *y, long n, float mean, float rstd, const float *gamma, const float *beta);
