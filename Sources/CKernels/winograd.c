@@ -121,7 +121,7 @@ void ck_winograd_filters(const float *weight, long filters, float *u, long strid
 // Slices for ck_winograd_products_block: with blocks of 32 outputs, a slice's transformed filters (36·32·128
 // floats, 590 KB, or 295 KB at 64 channels) and the block's M (36·32·t: 147 / 295 KB) fit the 1 MB L2 of the
 // machine this was tuned on (docs/PERFORMANCE.md).
-long ck_winograd_slice_channels(long t) { return t <= 32 ? 128 : 64; }
+long ck_winograd_slice_channels(long t) { return t <= 32 ? 128 : t <= 64 ? 64 : 32; }
 
 // Each of the 36 planes of a slice's transformed filters starts 16 floats past a multiple of its size, so the
 // planes (a multiple of 4 KB apart otherwise) do not all fall into the same L1 set.
@@ -144,8 +144,11 @@ void ck_winograd_products_block(const float *weight, long c, const float *v, lon
         for (int k = 0; k < 36; k++) {
             const float *a = u + k * ps, *b = vs + k * cb * t;
             float *mk = m + k * o * t + o0 * t;
-            if (c0 == 0) ck_gemm_narrow(a, n, b, t, mk, t, ob, t, n);
-            else ck_gemm_narrow_acc(a, n, b, t, mk, t, ob, t, n);
+            for (long j0 = 0; j0 < t; j0 += 64) {  // ck_gemm_narrow's widest: 64 columns
+                long nj = t - j0 < 64 ? t - j0 : 64;
+                if (c0 == 0) ck_gemm_narrow(a, n, b + j0, t, mk + j0, t, ob, nj, n);
+                else ck_gemm_narrow_acc(a, n, b + j0, t, mk + j0, t, ob, nj, n);
+            }
         }
     }
 }

@@ -10,23 +10,26 @@
 /// of the whole batch. That is 36 multiplies per 16 outputs instead of 144: 4× fewer GEMM FLOPs than im2col.
 /// The filter transform runs per call (prepared weights would cost 4× the 3x3 weights' memory), so Winograd
 /// only pays with enough tiles (`prefersWinograd`). Tiles go through in chunks so the transformed buffers stay
-/// within `winogradBudget` floats. With few tiles the filters are transformed one block of output channels at a
-/// time, right before that block's products (`winogradProductsInBlocks`), so they never make a trip to memory.
+/// within `winogradBudget` floats. With up to 128 tiles the filters are transformed one block of output channels
+/// and one slice of input channels at a time, right before that block's products (`winogradProductsInBlocks`), so
+/// they never leave the L2 cache.
 import CKernels
 
 extension Tensor {
     /// Largest transformed-input / GEMM-output buffer in floats (64 MB each).
     public static let winogradBudget = 16 << 20
 
-    /// Whether `conv2d(algorithm: .automatic)` takes the Winograd path: 3x3, stride 1, padding 1, at least 32
-    /// tiles (T = N·⌈H/4⌉·⌈W/4⌉) and 32 channels each way. The filter transform costs O·C per call whatever T is
-    /// and the 36 GEMMs are [O, C]·[C, T]. Measured on 2 cores (docs/PERFORMANCE.md; Winograd vs im2col, both
-    /// without zero-filled scratch): T = 32 wins (640 channels at 16x16, batch 2: 14.8 vs 20.3 ms; 1280 at 16x16,
-    /// batch 2: 52 vs 78 ms), T = 16 ties (640 at 16x16, batch 1: 13.0 vs 10.7 ms; 1280 at 4x4, batch 16: 47.5 vs
-    /// 47.9 ms), T = 8 loses (1280 at 8x8, batch 2: 47 vs 22 ms).
+    /// Whether `conv2d(algorithm: .automatic)` takes the Winograd path: 3x3, stride 1, padding 1, 32 channels each
+    /// way, and at least 32 tiles (T = N·⌈H/4⌉·⌈W/4⌉), or at least 8 where the products run in blocks
+    /// (`filtersInBlocks`: AVX-512, 64 outputs or more). The filter transform costs O·C per call whatever T is and
+    /// the 36 GEMMs are [O, C]·[C, T]. Measured on 2 cores (docs/PERFORMANCE.md): T = 32 wins (640 channels at
+    /// 16x16, batch 2: 14.8 vs 20.3 ms im2col); in blocks, whose products take T rounded up to 16, T = 8 wins too
+    /// (1280 channels at 8x8, batch 2: 17–19 vs 23–24 ms; 1280 at 4x4, batch 16, T = 16: 20–21 vs 48–52 ms). Below
+    /// 8 the 36·16 products per filter outnumber im2col's 9·16·T.
     static func prefersWinograd(n: Int, c: Int, o: Int, h: Int, w: Int, kh: Int, kw: Int, stride: Int, padding: Int) -> Bool {
-        guard kh == 3 && kw == 3 && stride == 1 && padding == 1 else { return false }
-        return n * ((h + 3) / 4) * ((w + 3) / 4) >= 32 && c >= 32 && o >= 32
+        guard kh == 3 && kw == 3 && stride == 1 && padding == 1 && c >= 32 && o >= 32 else { return false }
+        let tiles = n * ((h + 3) / 4) * ((w + 3) / 4)
+        return tiles >= 32 || (tiles >= 8 && filtersInBlocks(tiles: tiles, chunk: tiles, outputs: o))
     }
 
     /// - self: [N, C, H, W]; weight: [O, C, 3, 3]; bias: [O] → [N, O, H, W] (stride 1, padding 1).
@@ -45,9 +48,13 @@ extension Tensor {
         var u = Tensor.unfilled(blocked ? 0 : 36 * o * c)
         // V: [36, C, chunk], or for the blocked products [slices, 36, slice, chunk] (`ck_winograd_products_block`
         // reads one slice of channels for all 36 products at a time, so it lies in one run).
-        let slice = blocked ? ck_winograd_slice_channels(chunk) : c, slices = (c + slice - 1) / slice
-        var v = Tensor.unfilled(36 * slices * slice * chunk)
-        var m = Tensor.unfilled(36 * o * chunk)
+        // The blocked products take whole vectors of tiles: a chunk of 8 tiles (8x8 latents, batch 2) has 8 zero
+        // columns after its tiles in V (M's are computed and not read).
+        let columns = blocked ? (chunk + 15) / 16 * 16 : chunk
+        let slice = blocked ? ck_winograd_slice_channels(columns) : c, slices = (c + slice - 1) / slice
+        var v = columns > chunk ? [Float](repeating: 0, count: 36 * slices * slice * columns)
+                                : Tensor.unfilled(36 * slices * slice * columns)
+        var m = Tensor.unfilled(36 * o * columns)
         let biasValues = bias?.scalars ?? [Float](repeating: 0, count: o)
         let scratchSize = ck_winograd_scratch_size(tilesX)
         out.scalars.withUnsafeMutableBufferPointer { op in
@@ -68,16 +75,17 @@ extension Tensor {
                                 var row0 = 0
                                 while row0 < tileRows {
                                     let rows = min(rowsPerChunk, tileRows - row0), tc = rows * tilesX
+                                    let ld = blocked ? columns : tc  // V's and M's row length
                                     parallelChunks(c, minimumPerChunk: 2) { range in
                                         withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchSize) { scratch in
                                             let x = X.assumingMemoryBound(to: Float.self)
                                             for ch in range {
                                                 let (s, local) = ch.quotientAndRemainder(dividingBy: slice)
-                                                let channelV = V.base + s * 36 * slice * tc + local * tc
+                                                let channelV = V.base + s * 36 * slice * ld + local * ld
                                                 for rr in 0..<rows {
                                                     let (img, ty) = (row0 + rr).quotientAndRemainder(dividingBy: tilesY)
                                                     ck_winograd_input_row(x + (img * c + ch) * h * w, h, w, ty, tilesX,
-                                                                          channelV + rr * tilesX, slice * tc,
+                                                                          channelV + rr * tilesX, slice * ld,
                                                                           scratch.baseAddress!)
                                                 }
                                             }
@@ -85,7 +93,7 @@ extension Tensor {
                                     }
                                     if blocked {
                                         Tensor.winogradProductsInBlocks(weight: W.assumingMemoryBound(to: Float.self), v: V.base,
-                                                                        m: M.base, outputs: o, channels: c, tiles: tc)
+                                                                        m: M.base, outputs: o, channels: c, tiles: ld)
                                     } else {
                                         for k in 0..<36 {
                                             Tensor.sgemm(transA: false, transB: false, m: o, n: tc, k: c,
@@ -98,7 +106,7 @@ extension Tensor {
                                             for oi in range {
                                                 for rr in 0..<rows {
                                                     let (img, ty) = (row0 + rr).quotientAndRemainder(dividingBy: tilesY)
-                                                    ck_winograd_output_row(M.base + oi * tc + rr * tilesX, o * tc, tilesX,
+                                                    ck_winograd_output_row(M.base + oi * ld + rr * tilesX, o * ld, tilesX,
                                                                            biasValues[oi], Y.base + (img * o + oi) * h * w,
                                                                            h, w, ty, scratch.baseAddress!)
                                                 }
@@ -126,12 +134,13 @@ extension Tensor {
     /// its AVX-512 kernel.
     nonisolated(unsafe) public static var winogradBlocksEnabled = ck_gemm_narrow_available() != 0
 
-    /// Whether the filters are transformed per block of output channels right before their products: few tiles
-    /// (T ≤ 64, a multiple of 16, all in one chunk). There the 36 products [O, C]·[C, T] are bound by reading the
-    /// transformed filters, 4× the weights: written whole (36·O·C floats, 236 MB at 1280 channels) they went to
-    /// memory and came back, one block at a time they stay in cache.
+    /// Whether the filters are transformed per block of output channels right before their products: up to 128
+    /// tiles, all in one chunk, at least two blocks of outputs. There OpenBLAS's 36 products [O, C]·[C, T] ran at
+    /// 45–65% of its peak (T = 128: 117 GFLOP/s at 640 channels) and the transformed filters, 4× the weights
+    /// (236 MB at 1280 channels), went to memory and came back; in blocks they stay in L2 and the products run at
+    /// ~80% of one core's peak on each core.
     static func filtersInBlocks(tiles: Int, chunk: Int, outputs: Int) -> Bool {
-        winogradBlocksEnabled && tiles == chunk && tiles <= 64 && tiles % 16 == 0 && outputs >= 2 * winogradFilterBlock
+        winogradBlocksEnabled && tiles == chunk && tiles <= 128 && outputs >= 2 * winogradFilterBlock
     }
 
     /// M_k[O, T] = U_k[O, C]·V_k[C, T] for k = 0..<36, U from the 3x3 weights [O, C, 3, 3] one block of output

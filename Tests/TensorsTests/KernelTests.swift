@@ -41,7 +41,10 @@ import CKernels
     @Test func winogradWhereItPays() {
         #expect(Tensor.prefersWinograd(n: 2, c: 320, o: 320, h: 32, w: 32, kh: 3, kw: 3, stride: 1, padding: 1))
         #expect(Tensor.prefersWinograd(n: 2, c: 640, o: 640, h: 16, w: 16, kh: 3, kw: 3, stride: 1, padding: 1))
-        #expect(!Tensor.prefersWinograd(n: 2, c: 1280, o: 1280, h: 8, w: 8, kh: 3, kw: 3, stride: 1, padding: 1))
+        // 8 tiles: Winograd only where the products run in blocks (AVX-512); 2 tiles: never.
+        #expect(Tensor.prefersWinograd(n: 2, c: 1280, o: 1280, h: 8, w: 8, kh: 3, kw: 3, stride: 1, padding: 1)
+                == Tensor.winogradBlocksEnabled)
+        #expect(!Tensor.prefersWinograd(n: 2, c: 1280, o: 1280, h: 4, w: 4, kh: 3, kw: 3, stride: 1, padding: 1))
         #expect(!Tensor.prefersWinograd(n: 2, c: 320, o: 320, h: 64, w: 64, kh: 3, kw: 3, stride: 2, padding: 1))
         #expect(!Tensor.prefersWinograd(n: 1, c: 3, o: 128, h: 512, w: 512, kh: 3, kw: 3, stride: 1, padding: 1))
     }
@@ -62,13 +65,14 @@ import CKernels
     /// decimal digit against im2col.
     /// Output channels 7 (one filter-transform job) and 40 (several, run in parallel: a per-job stride bug there once
     /// broke training while the 7-channel cases passed).
-    /// The last five have few tiles (16, 32, 64) and at least 64 output channels: with AVX-512 their filters are
+    /// From (1, 33, ...) on: at most 128 tiles and at least 64 output channels: with AVX-512 their filters are
     /// transformed in blocks of 32 outputs (70: a partial last block) right before unpacked narrow products, one
-    /// slice of input channels at a time (128 channels up to 32 tiles, else 64: the last two have two slices, the
-    /// second partial).
+    /// slice of input channels at a time (128 channels up to 32 tiles, 64 up to 64, else 32: (2, 150, ...) and
+    /// (1, 70, ...) have two slices, the second partial); the products take whole vectors of tiles, so 8 and 6 tiles
+    /// ((2, 40, ...), (1, 24, ...)) are padded to 16.
     @Test(arguments: [(1, 16, 8, 8, 7), (2, 5, 13, 11, 7), (3, 24, 7, 9, 40), (1, 64, 17, 20, 7), (8, 32, 16, 16, 40),
                       (1, 33, 16, 16, 70), (2, 20, 16, 16, 96), (1, 16, 32, 32, 64), (2, 150, 16, 16, 64),
-                      (1, 70, 32, 32, 64)])
+                      (1, 70, 32, 32, 64), (2, 40, 8, 8, 64), (1, 24, 8, 12, 64), (2, 24, 32, 32, 64)])
     func winogradMatchesNaive(_ dims: (Int, Int, Int, Int, Int)) {
         let (n, c, h, w, o) = dims
         let x = randomTensor([n, c, h, w], seed: 40), wt = randomTensor([o, c, 3, 3], seed: 41), b = randomTensor([o], seed: 42)
@@ -78,7 +82,7 @@ import CKernels
         #expect(maxError(fast, ref, tolerance: tolerance, label: "winograd") <= tolerance)
         let tiles = n * ((h + 3) / 4) * ((w + 3) / 4)
         #expect(Tensor.filtersInBlocks(tiles: tiles, chunk: tiles, outputs: o)
-                 == (Tensor.winogradBlocksEnabled && tiles <= 64 && tiles % 16 == 0 && o >= 64))
+                 == (Tensor.winogradBlocksEnabled && tiles <= 128 && o >= 64))
         let chunked = x.conv3x3Winograd(weight: wt, bias: nil, budget: 1)  // one row of tiles per chunk
         #expect(maxError(chunked, Naive.conv2d(x, wt, nil, stride: 1, padding: 1), tolerance: tolerance,
                          label: "winograd one tile per chunk") <= tolerance)
