@@ -92,6 +92,11 @@ void ck_geglu(const float *x, float *y, long rows, long d) {
 }
 
 CLONES
+void ck_quick_gelu(const float *x, float *y, long n) {
+    for (long i = 0; i < n; i++) y[i] = x[i] / (1.0f + fast_exp(-1.702f * x[i]));
+}
+
+CLONES
 void ck_softmax_rows(float *x, long rows, long n) {
     long full = n / LANES * LANES;
     for (long r = 0; r < rows; r++) {

@@ -105,7 +105,21 @@ extension Tensor {
     /// GELU with the exact erf form (PyTorch `gelu`, approximate="none"): x·Φ(x).
     public func gelu() -> Tensor { map { 0.5 * $0 * (1 + erf($0 * 0.70710678118654752)) } }
     /// QuickGELU (CLIP): x·σ(1.702·x).
-    public func quickGELU() -> Tensor { map { $0 / (1 + exp(-1.702 * $0)) } }
+    /// Vectorised C (`ck_quick_gelu`) on both cores: a closure call and a libm `exp` per element made it ~10% of
+    /// the text encoder.
+    public func quickGELU() -> Tensor {
+        let src = scalars
+        return Tensor(shape: shape) { out in
+            let dst = SharedPointer(base: out.baseAddress!)
+            src.withUnsafeBufferPointer { s in
+                guard s.count > 0 else { return }
+                let sp = SharedPointer(base: UnsafeMutablePointer(mutating: s.baseAddress!))
+                parallelChunks(s.count, minimumPerChunk: 1 << 15) { r in
+                    ck_quick_gelu(sp.base + r.lowerBound, dst.base + r.lowerBound, r.count)
+                }
+            }
+        }
+    }
     public func sigmoid() -> Tensor { map { 1 / (1 + exp(-$0)) } }
 
     /// GEGLU (diffusers `GEGLU` after its projection): splits the last axis `[..., 2D]` into (h, g), returns h·GELU(g).

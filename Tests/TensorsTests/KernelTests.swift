@@ -178,6 +178,20 @@ import CKernels
         }
     }
 
+    /// `Tensor.quickGELU` (`ck_quick_gelu` on both cores) against x·σ(1.702·x) in Double, from −60 to 60 and on a
+    /// tensor large enough to be split between the cores (the split's boundaries are checked like every element).
+    @Test func quickGELUMatchesDefinition() {
+        let x = (randomTensor([3, 40_000], seed: 61) * 20).scalars + [-60, -30, 0, 1e-8, 30, 60]
+        let y = Tensor(shape: [x.count], scalars: x).quickGELU().scalars
+        var worst = 0.0
+        for (xi, yi) in zip(x, y) {
+            let want = Double(xi) / (1 + exp(-1.702 * Double(xi)))
+            worst = max(worst, abs(Double(yi) - want) / max(abs(want), 1e-30))
+        }
+        // Relative 1e-5 for the same reason as the softmax's: 1.702·x·log2 e rounds in float for |x| up to ~50.
+        #expect(worst <= 1e-5, "worst relative error \(worst)")
+    }
+
     @Test func layerNormAndSoftmax() {
         let x = randomTensor([3, 5, 64], seed: 10) * 2, g = randomTensor([64], seed: 11), b = randomTensor([64], seed: 12)
         // LayerNorm is GroupNorm with one group over the last axis.

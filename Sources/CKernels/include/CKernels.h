@@ -79,6 +79,10 @@ void ck_normalize(const float *x, float *y, long n, float mean, float rstd, cons
 /// (erf to 1.5e-7, Abramowitz & Stegun 7.1.26).
 void ck_geglu(const float *x, float *y, long rows, long d);
 
+/// QuickGELU (CLIP's MLP activation): y[i] = x·σ(1.702·x) (the exponential to ~1e-7 relative; x below ~−51 gives
+/// x·e^−87-ish, not 0). x and y may be the same.
+void ck_quick_gelu(const float *x, float *y, long n);
+
 /// Softmax of each of `rows` rows of n values, in place: e^(x − max) / Σ (relative error ~1e-7 for the large
 /// probabilities, up to ~4e-6 for those near e^−40, where (x − max)·log2 e rounds in float; inputs below max − 87
 /// give ~1e-38, not 0).
