@@ -83,12 +83,22 @@ int ck_attention_use_level(int wanted) {
     return level;
 }
 
-void ck_attention_rows(const float *q, long ldq, long rows, const float *packed, long tk, long dh, float scale,
-                       float *out, long ldo, float *scratch) {
+static void rows_at_level(const float *q, long ldq, long rows, const float *packed, long tk, long dh, float scale,
+                          float *out, long ldo, float *scratch, long causal) {
     if (level < 0) level = supported_level();
 #if defined(__x86_64__) && defined(__clang__)
-    if (level == 2) { attention_rows_avx512(q, ldq, rows, packed, tk, dh, scale, out, ldo, scratch); return; }
-    if (level == 1) { attention_rows_avx2(q, ldq, rows, packed, tk, dh, scale, out, ldo, scratch); return; }
+    if (level == 2) { attention_rows_avx512(q, ldq, rows, packed, tk, dh, scale, out, ldo, scratch, causal); return; }
+    if (level == 1) { attention_rows_avx2(q, ldq, rows, packed, tk, dh, scale, out, ldo, scratch, causal); return; }
 #endif
-    attention_rows_w4(q, ldq, rows, packed, tk, dh, scale, out, ldo, scratch);
+    attention_rows_w4(q, ldq, rows, packed, tk, dh, scale, out, ldo, scratch, causal);
+}
+
+void ck_attention_rows(const float *q, long ldq, long rows, const float *packed, long tk, long dh, float scale,
+                       float *out, long ldo, float *scratch) {
+    rows_at_level(q, ldq, rows, packed, tk, dh, scale, out, ldo, scratch, -1);
+}
+
+void ck_attention_rows_causal(const float *q, long ldq, long rows, long first_row, const float *packed, long tk,
+                              long dh, float scale, float *out, long ldo, float *scratch) {
+    rows_at_level(q, ldq, rows, packed, tk, dh, scale, out, ldo, scratch, first_row);
 }

@@ -12,8 +12,11 @@ public enum Attention {
     /// Largest score block in floats (16 MB).
     public static let scoreBudget = 4 << 20
 
+    /// `causal`: query i sees keys 0…i only (CLIP's text encoder; Tq = Tk, no `mask`), as an additive mask of −∞
+    /// above the diagonal would give, but through the fused kernel, which skips the hidden key blocks.
     public static func scaledDotProduct(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float? = nil,
-                                        mask: Tensor? = nil, scoreBudget: Int = Attention.scoreBudget,
+                                        mask: Tensor? = nil, causal: Bool = false,
+                                        scoreBudget: Int = Attention.scoreBudget,
                                         fused: Bool = Attention.fusedByDefault) -> Tensor {
         precondition(q.rank == 3 && k.rank == 3 && v.rank == 3 && q.shape[0] == k.shape[0] && k.shape == v.shape
                      && q.shape[2] == k.shape[2], "attention: q \(q.shape), k \(k.shape), v \(v.shape)")
@@ -22,7 +25,11 @@ public enum Attention {
         let dh = width / heads
         let s = scale ?? 1 / Float(dh).squareRoot()
         if let mask { precondition(mask.shape == [tq, tk], "attention: mask \(mask.shape) for \(tq)x\(tk) scores") }
-        if mask == nil && fused && dh <= fusedMaxHeadWidth { return fusedScaledDotProduct(q: q, k: k, v: v, heads: heads, scale: s) }
+        precondition(!causal || (mask == nil && tq == tk), "attention: causal takes no mask and Tq = Tk (\(tq), \(tk))")
+        if mask == nil && fused && dh <= fusedMaxHeadWidth {
+            return fusedScaledDotProduct(q: q, k: k, v: v, heads: heads, scale: s, causal: causal)
+        }
+        let mask = causal ? causalMask(tq) : mask
         let chunk = max(1, min(tq, scoreBudget / max(tk, 1)))
         var scores = [Float](repeating: 0, count: chunk * tk)
         var out = Tensor(shape: q.shape)
@@ -78,7 +85,8 @@ public enum Attention {
 
     /// The fused path: every head's keys and values packed once (Kᵀ and padded V), then jobs of
     /// `fusedRowsPerJob` query rows of one head run `ck_attention_rows` on all cores.
-    static func fusedScaledDotProduct(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float) -> Tensor {
+    static func fusedScaledDotProduct(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float,
+                                      causal: Bool = false) -> Tensor {
         let b = q.shape[0], tq = q.shape[1], tk = k.shape[1], width = q.shape[2], dh = width / heads
         let packedSize = ck_attention_packed_size(tk, dh), scratchSize = ck_attention_scratch_size(dh, fusedRowsPerJob)
         var packed = [Float](repeating: 0, count: b * heads * packedSize)
@@ -109,9 +117,15 @@ public enum Attention {
                                         let (bi, h) = head.quotientAndRemainder(dividingBy: heads)
                                         let row0 = block * fusedRowsPerJob, rows = min(fusedRowsPerJob, tq - row0)
                                         let offset = (bi * tq + row0) * width + h * dh
-                                        ck_attention_rows(Q.assumingMemoryBound(to: Float.self) + offset, width, rows,
-                                                          P.base + head * packedSize, tk, dh, scale,
-                                                          O.base + offset, width, scratch.baseAddress!)
+                                        let qRows = Q.assumingMemoryBound(to: Float.self) + offset
+                                        if causal {
+                                            ck_attention_rows_causal(qRows, width, rows, row0, P.base + head * packedSize,
+                                                                     tk, dh, scale, O.base + offset, width,
+                                                                     scratch.baseAddress!)
+                                        } else {
+                                            ck_attention_rows(qRows, width, rows, P.base + head * packedSize, tk, dh,
+                                                              scale, O.base + offset, width, scratch.baseAddress!)
+                                        }
                                     }
                                 }
                             }
@@ -123,5 +137,12 @@ public enum Attention {
         // Counted as the two products of the unfused algorithm.
         FLOPCounter.add(2 * 2 * b * heads * tq * tk * dh)
         return out
+    }
+
+    /// The additive causal mask [T, T]: 0 on and below the diagonal, −∞ above (key j > query i hidden).
+    public static func causalMask(_ t: Int) -> Tensor {
+        var mask = Tensor(shape: [t, t])
+        for i in 0..<t { for j in (i + 1)..<t { mask.scalars[i * t + j] = -.infinity } }
+        return mask
     }
 }

@@ -265,6 +265,22 @@ import CKernels
         #expect(maxError(out.slice(axis: 1, 2..<3), partial, tolerance: 1e-5) <= 1e-5)
     }
 
+    /// Causal attention (CLIP's text encoder) through the fused kernel against the naive causal attention: 77
+    /// tokens × 64-wide heads as in CLIP; 600 tokens × 160 (key blocks of 192: rows of later 64-row jobs skip the
+    /// blocks they cannot see, and the blocks they see partly are cut inside); 133 × 40 (the half-vector P·V); and
+    /// the unfused path (the causal mask it builds) on the same inputs.
+    @Test(arguments: [(2, 2, 64, 77), (1, 1, 160, 600), (1, 3, 40, 133)])
+    func causalAttentionMatchesNaive(_ dims: (Int, Int, Int, Int)) {
+        let (b, heads, dh, t) = dims
+        let q = randomTensor([b, t, heads * dh], seed: 56) * 4, k = randomTensor([b, t, heads * dh], seed: 57)
+        let v = randomTensor([b, t, heads * dh], seed: 58)
+        let ref = Naive.attention(q: q, k: k, v: v, heads: heads, causal: true)
+        let fused = Attention.scaledDotProduct(q: q, k: k, v: v, heads: heads, causal: true)
+        #expect(maxError(fused, ref, tolerance: 2e-5, label: "fused causal \(dims)") <= 2e-5)
+        let unfused = Attention.scaledDotProduct(q: q, k: k, v: v, heads: heads, causal: true, fused: false)
+        #expect(maxError(unfused, ref, tolerance: 2e-5, label: "unfused causal \(dims)") <= 2e-5)
+    }
+
     @Test func activationsAtKnownValues() {
         let x = Tensor(shape: [4], scalars: [-1, 0, 1, 2])
         let gelu = x.gelu().scalars, silu = x.silu().scalars, quick = x.quickGELU().scalars

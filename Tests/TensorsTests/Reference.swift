@@ -48,13 +48,15 @@ enum Naive {
         return out
     }
 
-    static func attention(q: Tensor, k: Tensor, v: Tensor, heads: Int) -> Tensor {
+    /// causal: query i sees keys 0…i only.
+    static func attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, causal: Bool = false) -> Tensor {
         let (b, tq, width, tk) = (q.shape[0], q.shape[1], q.shape[2], k.shape[1])
         let dh = width / heads
         var out = Tensor(shape: q.shape)
         for bi in 0..<b { for h in 0..<heads { for i in 0..<tq {
-            var scores = [Double](repeating: 0, count: tk)
-            for j in 0..<tk {
+            let seen = causal ? i + 1 : tk
+            var scores = [Double](repeating: 0, count: seen)
+            for j in 0..<seen {
                 var s = 0.0
                 for d in 0..<dh { s += Double(q.scalars[(bi * tq + i) * width + h * dh + d]) * Double(k.scalars[(bi * tk + j) * width + h * dh + d]) }
                 scores[j] = s / Double(dh).squareRoot()
@@ -63,7 +65,7 @@ enum Naive {
             let e = scores.map { exp($0 - m) }, z = e.reduce(0, +)
             for d in 0..<dh {
                 var s = 0.0
-                for j in 0..<tk { s += e[j] / z * Double(v.scalars[(bi * tk + j) * width + h * dh + d]) }
+                for j in 0..<seen { s += e[j] / z * Double(v.scalars[(bi * tk + j) * width + h * dh + d]) }
                 out.scalars[(bi * tq + i) * width + h * dh + d] = Float(s)
             }
         } } }

@@ -21,6 +21,12 @@ void ck_attention_pack(const float *k, const float *v, long ld, long tk, long dh
 void ck_attention_rows(const float *q, long ldq, long rows, const float *packed, long tk, long dh, float scale,
                        float *out, long ldo, float *scratch);
 
+/// ck_attention_rows with a causal limit (CLIP's text encoder): query row i (the i-th of these rows, row
+/// first_row + i of the sequence) sees keys 0…first_row + i only, as an additive mask of −∞ above the diagonal
+/// would give; key blocks a group of rows cannot see are skipped.
+void ck_attention_rows_causal(const float *q, long ldq, long rows, long first_row, const float *packed, long tk,
+                              long dh, float scale, float *out, long ldo, float *scratch);
+
 size_t ck_attention_scratch_size(long dh, long rows);
 
 /// C[M, N] = A[M, K] · B[K, N], row-major with leading dimensions lda, ldb, ldc, for N a multiple of 16 and at

@@ -29,10 +29,7 @@ public struct CLIPTextModel {
         let t = ids.first?.count ?? 0, d = config.hiddenSize
         let positions = Tensor(shape: [t * d], scalars: Array(positionEmbedding.weight.scalars.prefix(t * d)))
         var h = tokenEmbedding(ids).reshaped([ids.count, t * d]).addingRow(positions).reshaped([ids.count, t, d])
-        // Causal mask: token i attends to tokens 0...i.
-        var mask = Tensor(shape: [t, t])
-        for i in 0..<t { for j in (i + 1)..<t { mask.scalars[i * t + j] = -.infinity } }
-        for layer in layers { h = layer(h, mask: mask) }
+        for layer in layers { h = layer(h) }
         return finalLayerNorm(h)
     }
 }
@@ -61,9 +58,10 @@ struct CLIPEncoderLayer {
     }
 
     /// x: [B, T, D] → [B, T, D]
-    func callAsFunction(_ x: Tensor, mask: Tensor) -> Tensor {
+    /// Causal self-attention: token i attends to tokens 0…i.
+    func callAsFunction(_ x: Tensor) -> Tensor {
         let n = layerNorm1(x)
-        let attn = Attention.scaledDotProduct(q: qProj(n), k: kProj(n), v: vProj(n), heads: heads, mask: mask)
+        let attn = Attention.scaledDotProduct(q: qProj(n), k: kProj(n), v: vProj(n), heads: heads, causal: true)
         let h = x + outProj(attn)
         let m = fc1(layerNorm2(h))
         return h + fc2(quickGELU ? m.quickGELU() : m.gelu())

@@ -24,10 +24,7 @@ extension Trainable {
             let t = ids.first?.count ?? 0, d = config.hiddenSize
             let positions = positionEmbedding.weight.slice(axis: 0, 0..<t).reshaped([t * d])
             var h = tokenEmbedding(ids).reshaped([ids.count, t * d]).addingRow(positions).reshaped([ids.count, t, d])
-            // Causal mask: token i attends to tokens 0...i.
-            var mask = Tensor(shape: [t, t])
-            for i in 0..<t { for j in (i + 1)..<t { mask.scalars[i * t + j] = -.infinity } }
-            for layer in layers { h = layer(h, mask: mask) }
+            for layer in layers { h = layer(h) }
             return finalLayerNorm(h)
         }
     }
@@ -53,10 +50,10 @@ extension Trainable {
             quickGELU = config.hiddenAct == "quick_gelu"
         }
 
-        /// x: [B, T, D], mask: [T, T] → [B, T, D]
-        func callAsFunction(_ x: Variable, mask: Tensor) -> Variable {
+        /// x: [B, T, D] → [B, T, D]; causal self-attention (token i attends to tokens 0…i).
+        func callAsFunction(_ x: Variable) -> Variable {
             let n = layerNorm1(x)
-            let h = x + outProj(Variable.attention(q: qProj(n), k: kProj(n), v: vProj(n), heads: heads, mask: mask))
+            let h = x + outProj(Variable.attention(q: qProj(n), k: kProj(n), v: vProj(n), heads: heads, causal: true))
             let m = fc1(layerNorm2(h))
             return h + fc2(quickGELU ? m.quickGELU() : m.gelu())
         }

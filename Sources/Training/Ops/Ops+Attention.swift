@@ -11,11 +11,14 @@ import Tensors
 ///   ∂V = Pᵀ·G,  ∂P = G·Vᵀ,  ∂S = P ⊙ (∂P − rowsum(∂P ⊙ P)),  ∂Q = s·∂S·K,  ∂K = s·∂Sᵀ·Q.
 extension Variable {
     /// q: [B, Tq, H·Dh], k and v: [B, Tk, H·Dh] → [B, Tq, H·Dh] (heads side by side, as diffusers' `Attention`).
-    /// scale defaults to 1/√Dh; mask: [Tq, Tk] additive (−∞ hides a key), a constant.
+    /// scale defaults to 1/√Dh; mask: [Tq, Tk] additive (−∞ hides a key), a constant. causal: query i sees keys
+    /// 0…i (no mask; the forward through the fused kernel, as in inference, the backward with the causal mask).
     public static func attention(q: Variable, k: Variable, v: Variable, heads: Int, scale: Float? = nil,
-                                 mask: Tensor? = nil) -> Variable {
-        let out = Attention.scaledDotProduct(q: q.value, k: k.value, v: v.value, heads: heads, scale: scale, mask: mask)
+                                 mask: Tensor? = nil, causal: Bool = false) -> Variable {
+        let out = Attention.scaledDotProduct(q: q.value, k: k.value, v: v.value, heads: heads, scale: scale, mask: mask,
+                                             causal: causal)
         let s = scale ?? 1 / Float(q.shape[2] / heads).squareRoot()
+        let mask = causal ? Attention.causalMask(q.shape[1]) : mask
         return record(out, inputs: [q, k, v]) { needs in
             let (qv, kv, vv) = (q.value, k.value, v.value)
             return { g in
