@@ -74,8 +74,9 @@ __attribute__((target("avx512f"), always_inline)) static inline void g_times(__m
 // two-source permutes into 9 tap vectors with one filter per lane (tap t of lane l is float 9l + t, which lies in
 // one of the pairs of loaded vectors (0, 1), (2, 3), (4, 5), (6, 7), (8, −); the compiler folds the index vectors
 // and lane masks into constants), G·g, then (G·g)·Gᵀ stored as 36 whole vectors. Returns the filters done (a
-// multiple of 16). Per filter: ~3 ns, against ~11 with two 16-lane gathers per tap and ~21 for the compiler's
-// version of the generic loop (8-lane gathers, t and row spilled to the stack); docs/PERFORMANCE.md.
+// multiple of 16). Per filter on one core: ~3 ns with the weights in cache (~8 from memory), against ~11 with two
+// 16-lane gathers per tap and ~21 for the compiler's version of the generic loop (8-lane gathers, t and row spilled
+// to the stack); docs/PERFORMANCE.md.
 __attribute__((target("avx512f"))) static long filters_avx512(const float *weight, long filters, float *u,
                                                               long stride) {
     const __m512i lane9 = _mm512_setr_epi32(0, 9, 18, 27, 36, 45, 54, 63, 72, 81, 90, 99, 108, 117, 126, 135);

@@ -31,6 +31,11 @@ public struct DefaultModelRecipe: Sendable {
     public var vaeSteps = 1800
     public var vaeLearningRate = 1e-4
     public var klWeight: Float = 1e-5
+    /// Stage (a) weighs the squared error at pixels the object covers by 1 + this × coverage (the renderer's mask),
+    /// normalised by the weights' sum; 0: the plain mean. Under the plain mean the object (2–12% of a frame) is a
+    /// small part of the loss, and at 64 px the VAE turns small squares, triangles and stars into blobs, so the
+    /// latents barely tell the shapes apart (docs/ARCHITECTURE.md, "Which caption words the model uses").
+    public var vaeObjectLossWeight: Float = 0
     /// Every this many joint steps, one is an image step: clipsPerStep × clipFrames single frames of independent
     /// scenes (per-frame attention) instead of clipsPerStep clips (joint image-video training, as in Ho et al.
     /// 2022, "Video Diffusion Models"). A clip step gives 2 (scene, caption, t) samples, an image step 8; with clip

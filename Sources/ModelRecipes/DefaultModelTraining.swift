@@ -137,14 +137,18 @@ public final class DefaultModelTraining {
         while trainer.state.step < r.vaeSteps {
             var parts = (Float(0), Float(0))
             let loss = trainer.step { rng in
-                let frames = (0..<r.vaeBatch).map { _ in
-                    Self.clip(sceneSeed: rng.next(), frames: 1, size: r.imageSize, start: Int(rng.next() % 16)).frames
+                let clips = (0..<r.vaeBatch).map { _ in
+                    Self.clip(sceneSeed: rng.next(), frames: 1, size: r.imageSize, start: Int(rng.next() % 16))
                 }
-                let x = Variable(Tensor.concat(frames, axis: 0))
+                let x = Variable(Tensor.concat(clips.map(\.frames), axis: 0))
                 let (mean, logvar) = vae.encode(x)
                 // Decoded from the posterior mean (the latents the editor uses): sampling z = μ + σ·ε from the
                 // start (σ ≈ 1 at initialisation) kept the MSE flat for 100 steps, too slow for this budget.
-                let reconstruction = Variable.mseLoss(vae.decode(mean), x)
+                let decoded = vae.decode(mean)
+                let reconstruction = r.vaeObjectLossWeight > 0
+                    ? Variable.weightedMSELoss(decoded, x, weights: Self.objectWeights(
+                        clips.flatMap(\.masks), size: r.imageSize, factor: 1, channels: 3, weight: r.vaeObjectLossWeight))
+                    : Variable.mseLoss(decoded, x)
                 // KL(N(μ, σ²) ‖ N(0, 1)) per latent element: ½·(μ² + σ² − 1 − log σ²).
                 let kl = (mean * mean + logvar.exp() - logvar + -1).mean() * 0.5
                 parts = (reconstruction.value.scalars[0], kl.value.scalars[0])

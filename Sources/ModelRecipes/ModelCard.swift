@@ -54,7 +54,7 @@ enum ModelCard {
 
         | stage | what trains | steps | batch | lr (AdamW, cosine) | final loss | s/step | wall |
         | --- | --- | --- | --- | --- | --- | --- | --- |
-        | a | VAE: MSE + \(r.klWeight)·KL | \(r.vaeSteps) | \(r.vaeBatch) frames | \(r.vaeLearningRate) | MSE \(loss(record.vae)) | \(String(format: "%.2f", record.vae.secondsPerStep)) | \(String(format: "%.0f", record.vae.wallSeconds)) s |
+        | a | VAE: \(r.vaeObjectLossWeight > 0 ? "MSE weighted 1 + \(r.vaeObjectLossWeight)·(object coverage) per pixel" : "MSE") + \(r.klWeight)·KL | \(r.vaeSteps) | \(r.vaeBatch) frames | \(r.vaeLearningRate) | MSE \(loss(record.vae)) | \(String(format: "%.2f", record.vae.secondsPerStep)) | \(String(format: "%.0f", record.vae.wallSeconds)) s |
         | b | text encoder + UNet + adapter: \(r.prediction == "v_prediction" ? "‖v_θ(x_t, c, t) − v‖², v = √ᾱ_t·ε − √(1−ᾱ_t)·x₀" : "‖ε_θ(x_t, c, t) − ε‖²"), x_t = √ᾱ_t·x₀ + k_t·r_φ(x̂₀, c, t, neighbours) + √(1−ᾱ_t)·ε (x̂₀: the model's own estimate, no gradient) | \(r.jointSteps) | \(r.clipsPerStep) clips × \(r.clipFrames) frames; every \(r.imageStepEvery == 2 ? "other" : String(r.imageStepEvery) + "th") step \(r.clipsPerStep * r.clipFrames) single frames | \(r.jointLearningRate) | \(loss(record.joint)) | \(String(format: "%.2f", record.joint.secondsPerStep)) | \(String(format: "%.0f", record.joint.wallSeconds)) s |
 
         The last layer of every residual branch (and the UNet's `conv_out`) starts at zero (`DefaultModelRecipe.startsAtZero`).

@@ -150,13 +150,14 @@ extension Tensor {
     static func winogradProductsInBlocks(weight: UnsafePointer<Float>, v: UnsafeMutablePointer<Float>,
                                          m: UnsafeMutablePointer<Float>, outputs o: Int, channels c: Int, tiles t: Int) {
         let block = winogradFilterBlock, blocks = (o + block - 1) / block
-        let W = SharedPointer(base: UnsafeMutablePointer(mutating: weight)), V = SharedPointer(base: v)
-        let M = SharedPointer(base: m)
+        let W = UnsafeRawPointer(weight), V = SharedPointer(base: v), M = SharedPointer(base: m)
         parallelChunks(blocks, minimumPerChunk: 2) { range in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: ck_winograd_block_scratch_size(block, t)) { u in
+            var u = Tensor.unfilled(ck_winograd_block_scratch_size(block, t))  // 590 KB at most: on the heap
+            u.withUnsafeMutableBufferPointer { up in
                 for b in range {
                     let o0 = b * block
-                    ck_winograd_products_block(W.base, c, V.base, t, M.base, o, o0, min(block, o - o0), u.baseAddress!)
+                    ck_winograd_products_block(W.assumingMemoryBound(to: Float.self), c, V.base, t, M.base, o, o0,
+                                               min(block, o - o0), up.baseAddress!)
                 }
             }
         }

@@ -43,6 +43,9 @@ struct TrainDefaultCommand: ParsableCommand {
     @Option(name: .customLong("focus-only-steps"), help: "Stage (b) steps at the start that draw focus scenes only (default: the recipe's).")
     var focusOnlySteps: Int?
 
+    @Option(name: .customLong("vae-object-weight"), help: "Stage (a): weigh the squared error on the object's pixels by 1 + this (default: the recipe's, 0).")
+    var vaeObjectWeight: Float?
+
     @Flag(name: .customLong("vae-only"), help: "Stop after stage (a) (to try VAE settings).")
     var vaeOnly = false
 
@@ -66,6 +69,10 @@ struct TrainDefaultCommand: ParsableCommand {
             recipe.focusShare = focusShare
         }
         if let focusOnlySteps { recipe.focusOnlySteps = max(0, focusOnlySteps) }
+        if let vaeObjectWeight {
+            guard vaeObjectWeight >= 0 else { throw ValidationError("--vae-object-weight \(vaeObjectWeight): give 0 or more") }
+            recipe.vaeObjectLossWeight = vaeObjectWeight
+        }
         if let checkpointEvery { recipe.checkpointEvery = max(1, checkpointEvery) }
         if fresh { try? FileManager.default.removeItem(atPath: work) }
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)

@@ -47,4 +47,26 @@ import Testing
         _ = try folder.loadTextEncoder()
         #expect(try folder.loadAdapter() != nil)
     }
+
+    /// Stage (a) with the object-weighted reconstruction (`vaeObjectLossWeight`): two steps at toy size give
+    /// finite losses, and the weights it uses are 1 + w·coverage per pixel and channel (masks at factor 1).
+    @Test func objectWeightedVAEStepRuns() throws {
+        var r = DefaultModelRecipe()
+        r.imageSize = 32
+        r.vaeBatch = 2
+        r.vaeSteps = 2
+        r.vaeObjectLossWeight = 8
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("ctxedit-vae-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        var lines: [String] = []
+        let training = DefaultModelTraining(recipe: r, workFolder: work)
+        training.logEvery = 1
+        training.log = { lines.append($0) }
+        try training.trainVAE()
+        let steps = lines.filter { $0.hasPrefix("vae step") }
+        #expect(steps.count == 2 && steps.allSatisfy { !$0.contains("nan") && !$0.contains("inf") }, "\(lines)")
+        let mask: [Float] = [0, 0.5, 1, 0]
+        let w = DefaultModelTraining.objectWeights([mask], size: 2, factor: 1, channels: 3, weight: 8)
+        #expect(w.shape == [1, 3, 2, 2] && w.scalars == [1, 5, 9, 1, 1, 5, 9, 1, 1, 5, 9, 1])
+    }
 }
