@@ -8,36 +8,59 @@ import Testing
 /// (a longer run on the schedule of its new length) and exports a folder that loads, with the recipe's objective in
 /// its scheduler config.
 @Suite struct DefaultModelTrainingTests {
-    @Test func toyRunTrainsBothStepKindsResumesAndExports() throws {
+    /// A temporary folder (`remove()` it when done) and trainings on it that log every step into `lines`.
+    final class ToyRun {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ctxedit-toy-\(UUID().uuidString)").path
+        var lines: [String] = []
+
+        func training(_ recipe: DefaultModelRecipe) -> DefaultModelTraining {
+            let training = DefaultModelTraining(recipe: recipe, workFolder: folder + "/work")
+            training.logEvery = 1
+            training.log = { [unowned self] in self.lines.append($0) }
+            return training
+        }
+
+        /// The logged lines of one stage ("vae step", "joint step") and whether all their numbers are finite.
+        func steps(_ prefix: String) -> (count: Int, finite: Bool) {
+            let steps = lines.filter { $0.hasPrefix(prefix) }
+            return (steps.count, steps.allSatisfy { !$0.contains("nan") && !$0.contains("inf") })
+        }
+
+        func remove() { try? FileManager.default.removeItem(atPath: folder) }
+    }
+
+    /// The recipe at toy size: 32x32 frames.
+    static func toyRecipe() -> DefaultModelRecipe {
         var r = DefaultModelRecipe()
         r.imageSize = 32
+        return r
+    }
+
+    @Test func toyRunTrainsBothStepKindsResumesAndExports() throws {
+        var r = Self.toyRecipe()
         r.vaeBatch = 1
         r.vaeSteps = 1
         r.clipsPerStep = 1
         r.clipFrames = 2
         r.jointSteps = 2
         r.checkpointEvery = 1
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("ctxedit-toy-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: work) }
-        var lines: [String] = []
-        let training = DefaultModelTraining(recipe: r, workFolder: work + "/work")
-        training.logEvery = 1
-        training.log = { lines.append($0) }
+        let run = ToyRun(), work = run.folder
+        defer { run.remove() }
+        let training = run.training(r)
         try training.trainVAE()
         try training.trainJoint()
         // Step 0 is an image step (2 single frames), step 1 a clip step (1 clip of 2 frames); both give a loss.
-        let losses = lines.filter { $0.hasPrefix("joint step") }
-        #expect(losses.count == 2 && losses.allSatisfy { !$0.contains("nan") && !$0.contains("inf") }, "\(lines)")
+        let losses = run.steps("joint step")
+        #expect(losses.count == 2 && losses.finite, "\(run.lines)")
 
         // A longer run continues from the checkpoint instead of starting over.
         var longer = r
         longer.jointSteps = 3
-        let resumed = DefaultModelTraining(recipe: longer, workFolder: work + "/work")
-        resumed.log = { lines.append($0) }
+        let resumed = run.training(longer)
         try resumed.trainJoint()
-        #expect(lines.contains { $0.contains("resuming at step 2") }, "\(lines)")
+        #expect(run.lines.contains { $0.contains("resuming at step 2") }, "\(run.lines)")
         // ... on the cosine of the new length (the checkpoint's schedule had reached zero at step 2).
-        #expect(lines.contains { $0.contains("schedule now cosine(warmupSteps: 50, totalSteps: 3") }, "\(lines)")
+        #expect(run.lines.contains { $0.contains("schedule now cosine(warmupSteps: 50, totalSteps: 3") }, "\(run.lines)")
 
         try resumed.export(to: work + "/model")
         let folder = try ModelFolder(path: work + "/model")
@@ -51,20 +74,15 @@ import Testing
     /// Stage (a) with the object-weighted reconstruction (`vaeObjectLossWeight`): two steps at toy size give
     /// finite losses, and the weights it uses are 1 + w·coverage per pixel and channel (masks at factor 1).
     @Test func objectWeightedVAEStepRuns() throws {
-        var r = DefaultModelRecipe()
-        r.imageSize = 32
+        var r = Self.toyRecipe()
         r.vaeBatch = 2
         r.vaeSteps = 2
         r.vaeObjectLossWeight = 8
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("ctxedit-vae-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: work) }
-        var lines: [String] = []
-        let training = DefaultModelTraining(recipe: r, workFolder: work)
-        training.logEvery = 1
-        training.log = { lines.append($0) }
-        try training.trainVAE()
-        let steps = lines.filter { $0.hasPrefix("vae step") }
-        #expect(steps.count == 2 && steps.allSatisfy { !$0.contains("nan") && !$0.contains("inf") }, "\(lines)")
+        let run = ToyRun()
+        defer { run.remove() }
+        try run.training(r).trainVAE()
+        let steps = run.steps("vae step")
+        #expect(steps.count == 2 && steps.finite, "\(run.lines)")
         let mask: [Float] = [0, 0.5, 1, 0]
         let w = DefaultModelTraining.objectWeights([mask], size: 2, factor: 1, channels: 3, weight: 8)
         #expect(w.shape == [1, 3, 2, 2] && w.scalars == [1, 5, 9, 1, 1, 5, 9, 1, 1, 5, 9, 1])
