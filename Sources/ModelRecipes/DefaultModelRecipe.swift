@@ -95,12 +95,19 @@ public struct DefaultModelRecipe: Sendable {
 
     public func vocabulary() throws -> BPEVocabularyBuilder { try BPEVocabularyBuilder(words: Self.words) }
 
+    /// The VAE's channels per level (diffusers `block_out_channels`); n levels downsample by 2^(n−1): [32, 64, 64]
+    /// gives 16x16 latents of 64x64 frames, [32, 64] 32x32.
+    public var vaeChannels = [32, 64, 64]
+
+    /// Frame pixels per latent pixel along a side.
+    public var latentFactor: Int { 1 << (vaeChannels.count - 1) }
+
     /// VAE `config.json` (diffusers `AutoencoderKL`). `scaling_factor` is measured after stage (a).
     public func vaeConfig(scalingFactor: Float = 1) -> [String: Any] {
         ["_class_name": "AutoencoderKL", "in_channels": 3, "out_channels": 3, "latent_channels": 4,
-         "block_out_channels": [32, 64, 64], "layers_per_block": 1, "norm_num_groups": 8, "act_fn": "silu",
-         "down_block_types": Array(repeating: "DownEncoderBlock2D", count: 3),
-         "up_block_types": Array(repeating: "UpDecoderBlock2D", count: 3),
+         "block_out_channels": vaeChannels, "layers_per_block": 1, "norm_num_groups": 8, "act_fn": "silu",
+         "down_block_types": Array(repeating: "DownEncoderBlock2D", count: vaeChannels.count),
+         "up_block_types": Array(repeating: "UpDecoderBlock2D", count: vaeChannels.count),
          "mid_block_add_attention": true, "sample_size": imageSize, "scaling_factor": Double(scalingFactor)]
     }
 
@@ -112,12 +119,21 @@ public struct DefaultModelRecipe: Sendable {
          "bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1]
     }
 
-    /// UNet `config.json` (diffusers `UNet2DConditionModel`) on 16x16x4 latents.
+    /// The UNet's channels per resolution level, finest first (diffusers `block_out_channels`).
+    public var unetChannels = [32, 64]
+    /// How many of the finest levels have no attention (diffusers `DownBlock2D` / `UpBlock2D`); the others are
+    /// cross-attention blocks. 0: attention at every level. A fine level on 32x32 latents without attention costs
+    /// convolutions only (its 1024-token self-attention would dominate the step).
+    public var unetLevelsWithoutAttention = 0
+
+    /// UNet `config.json` (diffusers `UNet2DConditionModel`) on the VAE's latents (16x16x4 by default).
     public var unetConfig: [String: Any] {
-        ["_class_name": "UNet2DConditionModel", "in_channels": 4, "out_channels": 4, "sample_size": imageSize / 4,
-         "block_out_channels": [32, 64], "layers_per_block": 1, "norm_num_groups": 8, "cross_attention_dim": 64,
-         "attention_head_dim": 4, "down_block_types": ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
-         "up_block_types": ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D"], "flip_sin_to_cos": true, "freq_shift": 0,
+        let levels = unetChannels.indices
+        let down = levels.map { $0 < unetLevelsWithoutAttention ? "DownBlock2D" : "CrossAttnDownBlock2D" }
+        let up = levels.reversed().map { $0 < unetLevelsWithoutAttention ? "UpBlock2D" : "CrossAttnUpBlock2D" }
+        return ["_class_name": "UNet2DConditionModel", "in_channels": 4, "out_channels": 4, "sample_size": imageSize / latentFactor,
+         "block_out_channels": unetChannels, "layers_per_block": 1, "norm_num_groups": 8, "cross_attention_dim": 64,
+         "attention_head_dim": 4, "down_block_types": down, "up_block_types": up, "flip_sin_to_cos": true, "freq_shift": 0,
          "act_fn": "silu", "mid_block_type": "UNetMidBlock2DCrossAttn", "downsample_padding": 1, "norm_eps": 1e-5]
     }
 

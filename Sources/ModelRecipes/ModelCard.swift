@@ -26,6 +26,9 @@ enum ModelCard {
             resting and unrotated on a plain background, where the shape word is most of what the caption adds.
 
             """ : ""
+        let latent = r.imageSize / r.latentFactor
+        let attention = r.unetLevelsWithoutAttention == 0 ? "cross-attention in every block"
+            : "no attention in the finest \(r.unetLevelsWithoutAttention == 1 ? "level" : "\(r.unetLevelsWithoutAttention) levels"), cross-attention in the others"
         let text = """
         # ctxedit default model
 
@@ -39,9 +42,9 @@ enum ModelCard {
         | component | settings |
         | --- | --- |
         | frames | \(r.imageSize)x\(r.imageSize) RGB, training clips of \(r.clipFrames) consecutive frames of 16-frame scenes |
-        | VAE | block_out [32, 64, 64], 1 layer per block, 8 groups, 4 latent channels (16x16x4 latents), scaling_factor \(String(format: "%.5f", record.scalingFactor ?? 0)) |
+        | VAE | block_out \(r.vaeChannels), 1 layer per block, 8 groups, 4 latent channels (\(latent)x\(latent)x4 latents), scaling_factor \(String(format: "%.5f", record.scalingFactor ?? 0)) |
         | text encoder | CLIP, hidden 64, 2 layers, 4 heads, MLP 128, 77 positions; tokenizer: one BPE token per caption word (CLIP file format) |
-        | UNet | block_out [32, 64], cross-attention in every block, 1 layer per block, 4 heads, cross_attention_dim 64 |
+        | UNet | block_out \(r.unetChannels), \(attention), 1 layer per block, 4 heads, cross_attention_dim 64 |
         | adapter | ContextDiff r_φ, dim 64, 2 layers, 4 heads, patch 2, quadratic k_t = √ᾱ_t(1 − √ᾱ_t) |
         | scheduler | DDIM, \(r.betaSchedule) β \(r.betaStart)–\(r.betaEnd), 1000 steps, steps_offset 1, prediction_type \(r.prediction) (see docs/ARCHITECTURE.md, "The embedded default model") |
 

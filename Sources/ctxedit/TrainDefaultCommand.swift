@@ -46,6 +46,15 @@ struct TrainDefaultCommand: ParsableCommand {
     @Option(name: .customLong("vae-object-weight"), help: "Stage (a): weigh the squared error on the object's pixels by 1 + this (default: the recipe's, 0).")
     var vaeObjectWeight: Float?
 
+    @Option(name: .customLong("unet-channels"), help: "The UNet's channels per level, finest first, comma-separated (default: the recipe's, 32,64).")
+    var unetChannels: String?
+
+    @Option(name: .customLong("unet-levels-without-attention"), help: "How many of the UNet's finest levels have no attention (default: the recipe's, 0).")
+    var unetLevelsWithoutAttention: Int?
+
+    @Option(name: .customLong("vae-channels"), help: "The VAE's channels per level, comma-separated; n levels downsample by 2^(n-1) (default: the recipe's, 32,64,64).")
+    var vaeChannels: String?
+
     @Flag(name: .customLong("vae-only"), help: "Stop after stage (a) (to try VAE settings).")
     var vaeOnly = false
 
@@ -57,6 +66,15 @@ struct TrainDefaultCommand: ParsableCommand {
 
     @Flag(name: .customLong("export-only"), help: "Only write --out from the checkpoints there are.")
     var exportOnly = false
+
+    /// "32,64" → [32, 64]: channels per level, each a positive multiple of 8 (the group norms' 8 groups).
+    static func levels(_ text: String, option: String, example: String) throws -> [Int] {
+        let levels = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !levels.isEmpty, levels.allSatisfy({ ($0 ?? 0) > 0 && ($0 ?? 0) % 8 == 0 }) else {
+            throw ValidationError("\(option) \(text): give channels per level, each a multiple of 8 (the group norms' 8 groups), such as \(example)")
+        }
+        return levels.compactMap { $0 }
+    }
 
     func run() throws {
         var recipe = DefaultModelRecipe()
@@ -72,6 +90,14 @@ struct TrainDefaultCommand: ParsableCommand {
         if let vaeObjectWeight {
             guard vaeObjectWeight >= 0 else { throw ValidationError("--vae-object-weight \(vaeObjectWeight): give 0 or more") }
             recipe.vaeObjectLossWeight = vaeObjectWeight
+        }
+        if let unetChannels { recipe.unetChannels = try Self.levels(unetChannels, option: "--unet-channels", example: "32,64") }
+        if let vaeChannels { recipe.vaeChannels = try Self.levels(vaeChannels, option: "--vae-channels", example: "32,64,64") }
+        if let unetLevelsWithoutAttention {
+            guard (0..<recipe.unetChannels.count).contains(unetLevelsWithoutAttention) else {
+                throw ValidationError("--unet-levels-without-attention \(unetLevelsWithoutAttention): give 0 to \(recipe.unetChannels.count - 1) (the coarsest level keeps its attention)")
+            }
+            recipe.unetLevelsWithoutAttention = unetLevelsWithoutAttention
         }
         if let checkpointEvery { recipe.checkpointEvery = max(1, checkpointEvery) }
         if fresh { try? FileManager.default.removeItem(atPath: work) }

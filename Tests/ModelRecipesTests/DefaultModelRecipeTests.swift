@@ -20,6 +20,19 @@ import Training
         let unet = try DefaultModelRecipe.decode(UNetConfig.self, r.unetConfig)
         #expect(unet.crossAttentionDim == text.hiddenSize && unet.blockOutChannels == [32, 64] && unet.attentionHeads == [4, 4])
         #expect(r.adapterConfig.contextDim == text.hiddenSize)
+        // Finer latents: two VAE levels (2x), three UNet levels, the finest without attention (heads only where
+        // there is attention: diffusers reads one head count per level either way).
+        var fine = r
+        fine.vaeChannels = [32, 64]
+        fine.unetChannels = [32, 32, 64]
+        fine.unetLevelsWithoutAttention = 1
+        #expect(fine.latentFactor == 2 && r.latentFactor == 4)
+        let fineVAE = try DefaultModelRecipe.decode(AutoencoderConfig.self, fine.vaeConfig())
+        #expect(fineVAE.blockOutChannels == [32, 64])
+        let fineUNet = try DefaultModelRecipe.decode(UNetConfig.self, fine.unetConfig)
+        #expect(fineUNet.downBlockTypes == ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"])
+        #expect(fineUNet.upBlockTypes == ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"])
+        #expect(fineUNet.sampleSize == 32 && unet.sampleSize == 16)
         // One token per caption word.
         let ids = tokenizer.encode("a red circle moving right on a gray background").ids
         #expect(ids.prefix(10).count == 10 && !ids[1..<9].contains(tokenizer.eosID))

@@ -1,4 +1,5 @@
 import Diffusion
+import MediaIO
 import Foundation
 import Models
 import Testing
@@ -69,6 +70,39 @@ import Testing
         _ = try folder.loadUNet()
         _ = try folder.loadTextEncoder()
         #expect(try folder.loadAdapter() != nil)
+    }
+
+    /// Finer latents (a VAE of two levels: 2x downsampling) and a UNet whose finest level has no attention: both
+    /// stages run, and the exported folder loads as a model with latent factor 2 and those block types.
+    @Test func finerLatentsRecipeTrainsAndExports() throws {
+        var r = Self.toyRecipe()
+        r.vaeChannels = [32, 64]
+        r.unetChannels = [32, 32, 64]
+        r.unetLevelsWithoutAttention = 1
+        r.vaeBatch = 1
+        r.vaeSteps = 1
+        r.clipsPerStep = 1
+        r.clipFrames = 2
+        r.jointSteps = 2
+        let run = ToyRun()
+        defer { run.remove() }
+        let training = run.training(r)
+        try training.trainVAE()
+        try training.trainJoint()
+        let losses = run.steps("joint step")
+        #expect(losses.count == 2 && losses.finite, "\(run.lines)")
+        try training.export(to: run.folder + "/model")
+        let model = try StableDiffusion.load(run.folder + "/model")
+        #expect(model.latentScale == 2)
+        let unet = try loadConfig(UNetConfig.self, from: run.folder + "/model/unet/config.json")
+        #expect(unet.downBlockTypes == ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"])
+        #expect(unet.upBlockTypes == ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"])
+        #expect(unet.sampleSize == 16)
+        let card = try String(contentsOfFile: run.folder + "/model/MODEL_CARD.md", encoding: .utf8)
+        #expect(card.contains("(16x16x4 latents)") && card.contains("no attention in the finest level"))
+        // Its latents are 16x16 for 32x32 frames.
+        let frames = FrameBatch(images: [RGBImage(width: 32, height: 32, pixels: [UInt8](repeating: 128, count: 32 * 32 * 3))], frameRate: 8)
+        #expect(model.encodeFrames(frames).shape == [1, 4, 16, 16])
     }
 
     /// Stage (a) with the object-weighted reconstruction (`vaeObjectLossWeight`): two steps at toy size give
