@@ -56,9 +56,9 @@ public struct DefaultModelRecipe: Sendable {
     /// from before this setting existed resumes on a different stream.)
     public var captionPhraseDrop = 0.25
     /// Stage (b) weighs the loss at latent positions covered by the object by 1 + this × coverage (the renderer's
-    /// mask, 4x4-averaged to the latent grid), normalised by the weights' sum. The object covers ~2–12% of a frame,
-    /// so under the plain mean the loss barely saw it: the model learned backgrounds and painted a blue blob for
-    /// any object caption.
+    /// mask, averaged over each latent pixel's cell of frame pixels), normalised by the weights' sum. The object
+    /// covers ~2–12% of a frame, so under the plain mean the loss barely saw it: the model learned backgrounds and
+    /// painted a blue blob for any object caption.
     public var objectLossWeight: Float = 4
     /// Share of stage (b)'s training scenes replaced by their *focus* version (`DefaultModelTraining.focused`):
     /// the same shape and colour, large, resting, unrotated, on a plain background. In the full distribution the
@@ -155,7 +155,8 @@ public struct DefaultModelRecipe: Sendable {
     /// 256 positions) keeps SNR 256·ᾱ_T/(1 − ᾱ_T) ≈ 1.2 at t = T under SD's schedule, so the UNet never needs the
     /// caption for the background and DDIM inversion carries the source colours to x_T; the model trained that way
     /// ignored its text (conditional − unconditional ε̂ ≈ 0.002). Under the linear schedule ᾱ_T ≈ 4e-5 and that SNR
-    /// is ≈ 0.01 (the resolution argument of Hoogeboom et al. 2023, "simple diffusion").
+    /// is ≈ 0.01 (the resolution argument of Hoogeboom et al. 2023, "simple diffusion"). At 32x32 latents
+    /// (`vaeChannels` [32, 64]) the same SNR is 1024·ᾱ_T/(1 − ᾱ_T): ≈ 4.8 under SD's schedule, 0.04 here.
     public var betaSchedule = "linear"
     public var betaStart = 0.0001
     public var betaEnd = 0.02

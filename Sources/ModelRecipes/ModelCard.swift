@@ -16,7 +16,7 @@ enum ModelCard {
         let total = record.vae.wallSeconds + record.joint.wallSeconds
         let weighting = r.objectLossWeight > 0 ? """
             Stage (b)'s squared error is weighted per latent position by 1 + \(r.objectLossWeight)·(the object's coverage of its
-            4x4-pixel cell, from the renderer's mask) and divided by the weights' sum (`DefaultModelRecipe.objectLossWeight`),
+            \(r.latentFactor)x\(r.latentFactor)-pixel cell, from the renderer's mask) and divided by the weights' sum (`DefaultModelRecipe.objectLossWeight`),
             so the object, 2–12% of a frame, is not drowned by the background; the logged joint loss is that weighted mean.
 
             """ : ""

@@ -55,6 +55,9 @@ struct TrainDefaultCommand: ParsableCommand {
     @Option(name: .customLong("vae-channels"), help: "The VAE's channels per level, comma-separated; n levels downsample by 2^(n-1) (default: the recipe's, 32,64,64).")
     var vaeChannels: String?
 
+    @Option(name: .customLong("beta-end"), help: "The noise schedule's last β (linear from 1e-4; default: the recipe's, 0.02). Larger buries the latents sooner, as finer latents need.")
+    var betaEnd: Double?
+
     @Flag(name: .customLong("vae-only"), help: "Stop after stage (a) (to try VAE settings).")
     var vaeOnly = false
 
@@ -98,6 +101,10 @@ struct TrainDefaultCommand: ParsableCommand {
                 throw ValidationError("--unet-levels-without-attention \(unetLevelsWithoutAttention): give 0 to \(recipe.unetChannels.count - 1) (the coarsest level keeps its attention)")
             }
             recipe.unetLevelsWithoutAttention = unetLevelsWithoutAttention
+        }
+        if let betaEnd {
+            guard betaEnd > recipe.betaStart, betaEnd < 1 else { throw ValidationError("--beta-end \(betaEnd): give a β above \(recipe.betaStart) and below 1") }
+            recipe.betaEnd = betaEnd
         }
         if let checkpointEvery { recipe.checkpointEvery = max(1, checkpointEvery) }
         if fresh { try? FileManager.default.removeItem(atPath: work) }
