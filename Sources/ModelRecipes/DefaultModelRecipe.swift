@@ -77,6 +77,16 @@ public struct DefaultModelRecipe: Sendable {
 
     public init() {}
 
+    /// The settings a work folder's checkpoints are tied to (their tensors' shapes, the noise schedule), keyed by
+    /// the `ctxedit train-default` option that sets each: a resumed run or an export with other values would load
+    /// weights into the wrong layout.
+    public var layout: [String: String] {
+        ["--vae-channels": vaeChannels.map(String.init).joined(separator: ","),
+         "--unet-channels": unetChannels.map(String.init).joined(separator: ","),
+         "--unet-levels-without-attention": String(unetLevelsWithoutAttention),
+         "--beta-end": String(betaEnd)]
+    }
+
     // MARK: Components
 
     /// Fresh parameters that start at zero: the last layer of every residual branch (resnet `conv2`, attention

@@ -120,13 +120,16 @@ public final class DefaultModelTraining {
     /// Trains the VAE to `recipe.vaeSteps`, resuming from its checkpoint; then measures the scaling factor
     /// (1 / std of the latents of 64 random frames) and writes `vae-final.safetensors`.
     public func trainVAE() throws {
+        try FileManager.default.createDirectory(atPath: workFolder, withIntermediateDirectories: true)
+        var record = TrainingRecord.load(recordPath)
+        try checkLayout(&record)
+        try record.save(recordPath)
         if FileManager.default.fileExists(atPath: vaeWeightsPath) { log("stage a (VAE): done earlier"); return }
         let r = recipe
         let (vae, parameters) = try makeVAE(.initialize(seed: r.seed), trainable: true)
         let state = TrainingState(seed: r.seed &+ 1, schedule: .cosine(warmupSteps: 20, totalSteps: r.vaeSteps),
                                   optimizer: .init(learningRate: r.vaeLearningRate, weightDecay: 0), maxGradNorm: 1.0)
         let trainer = Trainer(parameters: parameters.trainable, state: state)
-        var record = TrainingRecord.load(recordPath)
         if FileManager.default.fileExists(atPath: vaeFolder + "/" + TrainingCheckpoint.stateFileName) {
             try trainer.resume(from: vaeFolder)
             log("stage a (VAE): resuming at step \(trainer.state.step)")
@@ -223,6 +226,7 @@ public final class DefaultModelTraining {
         guard let scale = record.scalingFactor.map(Float.init), FileManager.default.fileExists(atPath: vaeWeightsPath) else {
             throw TrainingError.noCheckpoint(folder: vaeWeightsPath)
         }
+        try checkLayout(&record)
         let (vae, _) = try makeVAE(.checkpoint(CheckpointWeights(paths: [vaeWeightsPath])), trainable: false)
         let tokenizer = try r.vocabulary().makeTokenizer()
         let model = try makeJoint(tokenizerSize: tokenizer.vocabulary.count)
@@ -330,6 +334,7 @@ public final class DefaultModelTraining {
         let r = recipe
         var record = TrainingRecord.load(recordPath)
         guard let scale = record.scalingFactor else { throw TrainingError.noCheckpoint(folder: vaeWeightsPath) }
+        try checkLayout(&record)
         let fm = FileManager.default
         let vocabulary = try r.vocabulary()
         let tokenizer = try vocabulary.makeTokenizer()
@@ -373,6 +378,19 @@ public final class DefaultModelTraining {
         try? fm.removeItem(atPath: folder)
         try fm.moveItem(atPath: staging, toPath: folder)
         log("wrote \(folder)")
+    }
+
+    /// Ties the work folder to the recipe's layout: a record without one (a new run, or one from before layouts
+    /// were kept) takes the recipe's; a record with another one stops the run before any weights are loaded, naming
+    /// the options to pass.
+    func checkLayout(_ record: inout TrainingRecord) throws {
+        guard let kept = record.layout else { record.layout = recipe.layout; return }
+        let asked = recipe.layout
+        let differing = Set(kept.keys).union(asked.keys).sorted().filter { kept[$0] != asked[$0] }
+        guard !differing.isEmpty else { return }
+        let was = differing.map { "\($0) \(kept[$0] ?? "(unset)")" }.joined(separator: " ")
+        let now = differing.map { "\($0) \(asked[$0] ?? "(unset)")" }.joined(separator: " ")
+        throw TrainingError.checkpointMismatch(path: recordPath, reason: "this work folder was trained with \(was), this run asks for \(now); pass \(was) (or use another --work folder)")
     }
 
     // MARK: Files

@@ -34,6 +34,9 @@ public struct TrainingRecord: Codable, Sendable {
     public var joint = Stage()
     public var scalingFactor: Double?
     public var exportedAt: String?
+    /// The recipe's settings the checkpoints are tied to (`DefaultModelRecipe.layout`: option → value), written when
+    /// the run starts; nil in records of runs from before it was kept.
+    public var layout: [String: String]?
 
     public init() {}
 

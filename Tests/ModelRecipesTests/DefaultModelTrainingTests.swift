@@ -3,6 +3,7 @@ import MediaIO
 import Foundation
 import Models
 import Testing
+import Training
 @testable import ModelRecipes
 
 /// `make model`'s training at toy size (32x32 frames, one VAE step, joint steps of both kinds): it runs, resumes
@@ -62,6 +63,15 @@ import Testing
         #expect(run.lines.contains { $0.contains("resuming at step 2") }, "\(run.lines)")
         // ... on the cosine of the new length (the checkpoint's schedule had reached zero at step 2).
         #expect(run.lines.contains { $0.contains("schedule now cosine(warmupSteps: 50, totalSteps: 3") }, "\(run.lines)")
+
+        // The work folder keeps its layout: another one stops the run and the export, naming the options.
+        var other = longer
+        other.vaeChannels = [32, 64]
+        let mismatch = #expect(throws: TrainingError.self) { try run.training(other).trainJoint() }
+        #expect(mismatch?.description.contains("trained with --vae-channels 32,64,64, this run asks for --vae-channels 32,64") == true,
+                "\(String(describing: mismatch))")
+        #expect(throws: TrainingError.self) { try run.training(other).export(to: work + "/other") }
+        #expect(!FileManager.default.fileExists(atPath: work + "/other.partial"))
 
         try resumed.export(to: work + "/model")
         let folder = try ModelFolder(path: work + "/model")
