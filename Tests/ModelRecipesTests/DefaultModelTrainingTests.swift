@@ -29,6 +29,17 @@ import Training
         }
 
         func remove() { try? FileManager.default.removeItem(atPath: folder) }
+
+        /// Both stages of `recipe` (`shortToyRecipe`'s two joint steps: an image step of 2 single frames, then a
+        /// clip step of 1 clip of 2 frames); each must log a finite loss.
+        func trainBothStages(_ recipe: DefaultModelRecipe) throws -> DefaultModelTraining {
+            let training = training(recipe)
+            try training.trainVAE()
+            try training.trainJoint()
+            let losses = steps("joint step")
+            #expect(losses.count == recipe.jointSteps && losses.finite, "\(lines)")
+            return training
+        }
     }
 
     /// The recipe at toy size: 32x32 frames.
@@ -38,22 +49,24 @@ import Training
         return r
     }
 
-    @Test func toyRunTrainsBothStepKindsResumesAndExports() throws {
-        var r = Self.toyRecipe()
+    /// The toy recipe cut to one VAE step of one frame and two joint steps (an image step, then a clip step) of
+    /// one 2-frame clip.
+    static func shortToyRecipe() -> DefaultModelRecipe {
+        var r = toyRecipe()
         r.vaeBatch = 1
         r.vaeSteps = 1
         r.clipsPerStep = 1
         r.clipFrames = 2
         r.jointSteps = 2
+        return r
+    }
+
+    @Test func toyRunTrainsBothStepKindsResumesAndExports() throws {
+        var r = Self.shortToyRecipe()
         r.checkpointEvery = 1
         let run = ToyRun(), work = run.folder
         defer { run.remove() }
-        let training = run.training(r)
-        try training.trainVAE()
-        try training.trainJoint()
-        // Step 0 is an image step (2 single frames), step 1 a clip step (1 clip of 2 frames); both give a loss.
-        let losses = run.steps("joint step")
-        #expect(losses.count == 2 && losses.finite, "\(run.lines)")
+        _ = try run.trainBothStages(r)
 
         // A longer run continues from the checkpoint instead of starting over.
         var longer = r
@@ -85,22 +98,13 @@ import Training
     /// Finer latents (a VAE of two levels: 2x downsampling) and a UNet whose finest level has no attention: both
     /// stages run, and the exported folder loads as a model with latent factor 2 and those block types.
     @Test func finerLatentsRecipeTrainsAndExports() throws {
-        var r = Self.toyRecipe()
+        var r = Self.shortToyRecipe()
         r.vaeChannels = [32, 64]
         r.unetChannels = [32, 32, 64]
         r.unetLevelsWithoutAttention = 1
-        r.vaeBatch = 1
-        r.vaeSteps = 1
-        r.clipsPerStep = 1
-        r.clipFrames = 2
-        r.jointSteps = 2
         let run = ToyRun()
         defer { run.remove() }
-        let training = run.training(r)
-        try training.trainVAE()
-        try training.trainJoint()
-        let losses = run.steps("joint step")
-        #expect(losses.count == 2 && losses.finite, "\(run.lines)")
+        let training = try run.trainBothStages(r)
         try training.export(to: run.folder + "/model")
         let model = try StableDiffusion.load(run.folder + "/model")
         #expect(model.latentScale == 2)
