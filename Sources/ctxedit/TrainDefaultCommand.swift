@@ -58,6 +58,9 @@ struct TrainDefaultCommand: ParsableCommand {
     @Option(name: .customLong("beta-end"), help: "The noise schedule's last β (linear from 1e-4; default: the recipe's, 0.02). Larger buries the latents sooner, as finer latents need.")
     var betaEnd: Double?
 
+    @Option(name: .customLong("clips-per-step"), help: "Stage (b) clips per step; an image step draws clips × 4 single frames (default: the recipe's, 2).")
+    var clipsPerStep: Int?
+
     @Flag(name: .customLong("vae-only"), help: "Stop after stage (a) (to try VAE settings).")
     var vaeOnly = false
 
@@ -105,6 +108,10 @@ struct TrainDefaultCommand: ParsableCommand {
         if let betaEnd {
             guard betaEnd > recipe.betaStart, betaEnd < 1 else { throw ValidationError("--beta-end \(betaEnd): give a β above \(recipe.betaStart) and below 1") }
             recipe.betaEnd = betaEnd
+        }
+        if let clipsPerStep {
+            guard clipsPerStep > 0 else { throw ValidationError("--clips-per-step \(clipsPerStep): give 1 or more") }
+            recipe.clipsPerStep = clipsPerStep
         }
         if let checkpointEvery { recipe.checkpointEvery = max(1, checkpointEvery) }
         if fresh { try? FileManager.default.removeItem(atPath: work) }
