@@ -84,7 +84,7 @@ public struct DefaultModelRecipe: Sendable {
         ["--vae-channels": vaeChannels.map(String.init).joined(separator: ","),
          "--unet-channels": unetChannels.map(String.init).joined(separator: ","),
          "--unet-levels-without-attention": String(unetLevelsWithoutAttention),
-         "--beta-end": String(betaEnd)]
+         "--beta-end": String(betaEnd), "--text-length": String(textLength)]
     }
 
     // MARK: Components
@@ -104,6 +104,18 @@ public struct DefaultModelRecipe: Sendable {
     public static var words: [String] { Scene.captionVocabulary }
 
     public func vocabulary() throws -> BPEVocabularyBuilder { try BPEVocabularyBuilder(words: Self.words) }
+
+    /// Token positions of a prompt (the tokenizer's `model_max_length`, the text encoder's `max_position_embeddings`):
+    /// CLIP's 77 by default. The longest caption is 16 words + start and end tokens; every other position holds the
+    /// end token, and the UNet's cross-attention spreads over all of them.
+    public var textLength = 77
+
+    /// Words in the longest caption the renderer writes ("a large spinning green star moving up and left on a black
+    /// and white checkered background").
+    public static let longestCaptionWords = 16
+
+    /// The tokenizer training and export use (`textLength` positions).
+    public func tokenizer() throws -> CLIPTokenizer { try vocabulary().makeTokenizer(maxLength: textLength) }
 
     /// The VAE's channels per level (diffusers `block_out_channels`); n levels downsample by 2^(n−1): [32, 64, 64]
     /// gives 16x16 latents of 64x64 frames, [32, 64] 32x32.
@@ -125,7 +137,7 @@ public struct DefaultModelRecipe: Sendable {
     public func textConfig(vocabularySize: Int) -> [String: Any] {
         ["architectures": ["CLIPTextModel"], "model_type": "clip_text_model", "vocab_size": vocabularySize,
          "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
-         "max_position_embeddings": 77, "hidden_act": "quick_gelu", "layer_norm_eps": 1e-5,
+         "max_position_embeddings": textLength, "hidden_act": "quick_gelu", "layer_norm_eps": 1e-5,
          "bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1]
     }
 

@@ -228,7 +228,7 @@ public final class DefaultModelTraining {
         }
         try checkLayout(&record)
         let (vae, _) = try makeVAE(.checkpoint(CheckpointWeights(paths: [vaeWeightsPath])), trainable: false)
-        let tokenizer = try r.vocabulary().makeTokenizer()
+        let tokenizer = try r.tokenizer()
         let model = try makeJoint(tokenizerSize: tokenizer.vocabulary.count)
         let state = TrainingState(seed: r.seed &+ 2, schedule: .cosine(warmupSteps: 50, totalSteps: r.jointSteps),
                                   optimizer: .init(learningRate: r.jointLearningRate, weightDecay: 1e-2), maxGradNorm: 1.0)
@@ -268,7 +268,7 @@ public final class DefaultModelTraining {
                 }
                 // 2. Latents x₀ [B·F, 4, 16, 16] from the frozen VAE (posterior mean × scaling factor).
                 let x0 = GradMode.withoutGradients { vae.encode(Variable(Tensor.concat(frames, axis: 0))).mean.value * scale }
-                // 3. Prompts → context [B, 77, 64], repeated per frame → [B·F, 77, 64].
+                // 3. Prompts → context [B, L, 64] (L = textLength), repeated per frame → [B·F, L, 64].
                 let text = model.text(ids)
                 let context = Variable.concat((0..<clips).flatMap { b in
                     Array(repeating: text.slice(axis: 0, b..<(b + 1)), count: f)
@@ -337,13 +337,13 @@ public final class DefaultModelTraining {
         try checkLayout(&record)
         let fm = FileManager.default
         let vocabulary = try r.vocabulary()
-        let tokenizer = try vocabulary.makeTokenizer()
+        let tokenizer = try r.tokenizer()
         let staging = folder + ".partial"
         try? fm.removeItem(atPath: staging)
         for c in ["scheduler", "tokenizer", "text_encoder", "vae", "unet", "adapter"] {
             try fm.createDirectory(atPath: staging + "/" + c, withIntermediateDirectories: true)
         }
-        try vocabulary.write(to: staging + "/tokenizer")
+        try vocabulary.write(to: staging + "/tokenizer", maxLength: r.textLength)
         var textConfig = r.textConfig(vocabularySize: tokenizer.vocabulary.count)
         textConfig["bos_token_id"] = tokenizer.bosID
         textConfig["eos_token_id"] = tokenizer.eosID
@@ -384,7 +384,9 @@ public final class DefaultModelTraining {
     /// were kept) takes the recipe's; a record with another one stops the run before any weights are loaded, naming
     /// the options to pass.
     func checkLayout(_ record: inout TrainingRecord) throws {
-        guard let kept = record.layout else { record.layout = recipe.layout; return }
+        guard var kept = record.layout else { record.layout = recipe.layout; return }
+        // A folder from before an option existed was trained with that option's default.
+        kept.merge(DefaultModelRecipe().layout) { old, _ in old }
         let asked = recipe.layout
         let differing = Set(kept.keys).union(asked.keys).sorted().filter { kept[$0] != asked[$0] }
         guard !differing.isEmpty else { return }

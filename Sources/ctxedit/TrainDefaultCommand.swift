@@ -58,6 +58,9 @@ struct TrainDefaultCommand: ParsableCommand {
     @Option(name: .customLong("beta-end"), help: "The noise schedule's last β (linear from 1e-4; default: the recipe's, 0.02). Larger buries the latents sooner, as finer latents need.")
     var betaEnd: Double?
 
+    @Option(name: .customLong("text-length"), help: "Token positions of a prompt (tokenizer model_max_length, text encoder max_position_embeddings; default: the recipe's, 77).")
+    var textLength: Int?
+
     @Option(name: .customLong("clips-per-step"), help: "Stage (b) clips per step; an image step draws clips × 4 single frames (default: the recipe's, 2).")
     var clipsPerStep: Int?
 
@@ -108,6 +111,13 @@ struct TrainDefaultCommand: ParsableCommand {
         if let betaEnd {
             guard betaEnd > recipe.betaStart, betaEnd < 1 else { throw ValidationError("--beta-end \(betaEnd): give a β above \(recipe.betaStart) and below 1") }
             recipe.betaEnd = betaEnd
+        }
+        if let textLength {
+            let longest = DefaultModelRecipe.longestCaptionWords + 2
+            guard (longest...77).contains(textLength) else {
+                throw ValidationError("--text-length \(textLength): give \(longest) (the longest caption's words + start and end tokens) to 77")
+            }
+            recipe.textLength = textLength
         }
         if let clipsPerStep {
             guard clipsPerStep > 0 else { throw ValidationError("--clips-per-step \(clipsPerStep): give 1 or more") }

@@ -33,6 +33,13 @@ import Training
         #expect(fineUNet.downBlockTypes == ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"])
         #expect(fineUNet.upBlockTypes == ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"])
         #expect(fineUNet.sampleSize == 32 && unet.sampleSize == 16)
+        // A shorter text: the tokenizer pads to it and the text encoder has as many positions.
+        var short = r
+        short.textLength = 20
+        let shortText = try DefaultModelRecipe.decode(CLIPTextConfig.self, short.textConfig(vocabularySize: tokenizer.vocabulary.count))
+        let shortIDs = try short.tokenizer().encode("a red circle").ids
+        #expect(shortText.maxPositionEmbeddings == 20 && shortIDs.count == 20)
+        #expect(short.layout["--text-length"] == "20" && r.layout["--text-length"] == "77")
         // One token per caption word.
         let ids = tokenizer.encode("a red circle moving right on a gray background").ids
         #expect(ids.prefix(10).count == 10 && !ids[1..<9].contains(tokenizer.eosID))
@@ -94,6 +101,17 @@ import Training
         #expect(abs(Double(empty) / Double(n) - r.captionDropout) < 0.02)
         #expect(abs(Double(full) / kept - pow(1 - r.captionPhraseDrop, 3)) < 0.03)
         #expect(abs(Double(noBackground) / kept - r.captionPhraseDrop) < 0.03)
+    }
+
+    /// `longestCaptionWords` (the shortest `--text-length` train-default accepts, less the start and end tokens) is
+    /// the longest caption: the longest phrase of each part, and no caption of 20 000 sampled scenes is longer.
+    @Test func longestCaptionBoundsEverySampledCaption() {
+        let longest = Scene(shape: .triangle, color: .yellow, size: .large, background: .checkerboard(.black, .white),
+                            motion: .linear(toward: .upLeft), speed: 0.5, rotation: 1)
+        #expect(longest.caption.split(separator: " ").count == DefaultModelRecipe.longestCaptionWords, "\(longest.caption)")
+        var sampler = SceneSampler(seed: 11)
+        let most = (0..<20_000).map { _ in sampler.next().caption.split(separator: " ").count }.max() ?? 0
+        #expect(most <= DefaultModelRecipe.longestCaptionWords)
     }
 
     @Test func committedModelMatchesRecipe() throws {

@@ -85,6 +85,14 @@ import Training
                 "\(String(describing: mismatch))")
         #expect(throws: TrainingError.self) { try run.training(other).export(to: work + "/other") }
         #expect(!FileManager.default.fileExists(atPath: work + "/other.partial"))
+        // A folder from before an option existed (its layout lacks --text-length) counts as trained with its default.
+        var record = TrainingRecord.load(work + "/work/record.json")
+        record.layout?["--text-length"] = nil
+        try record.save(work + "/work/record.json")
+        var longerText = longer
+        longerText.textLength = 20
+        let textMismatch = #expect(throws: TrainingError.self) { try run.training(longerText).trainJoint() }
+        #expect(textMismatch?.description.contains("trained with --text-length 77") == true, "\(String(describing: textMismatch))")
 
         try resumed.export(to: work + "/model")
         let folder = try ModelFolder(path: work + "/model")
@@ -95,10 +103,12 @@ import Training
         #expect(try folder.loadAdapter() != nil)
     }
 
-    /// Finer latents (a VAE of two levels: 2x downsampling) and a UNet whose finest level has no attention: both
-    /// stages run, and the exported folder loads as a model with latent factor 2 and those block types.
+    /// Finer latents (a VAE of two levels: 2x downsampling), a UNet whose finest level has no attention and a
+    /// 20-token text: both stages run, and the exported folder loads as a model with latent factor 2, those block
+    /// types and a tokenizer of 20 positions.
     @Test func finerLatentsRecipeTrainsAndExports() throws {
         var r = Self.shortToyRecipe()
+        r.textLength = 20
         r.vaeChannels = [32, 64]
         r.unetChannels = [32, 32, 64]
         r.unetLevelsWithoutAttention = 1
@@ -108,6 +118,7 @@ import Training
         try training.export(to: run.folder + "/model")
         let model = try StableDiffusion.load(run.folder + "/model")
         #expect(model.latentScale == 2)
+        #expect(model.tokenizer.maxLength == 20 && model.tokenizer.encode("a red circle").ids.count == 20)
         let unet = try loadConfig(UNetConfig.self, from: run.folder + "/model/unet/config.json")
         #expect(unet.downBlockTypes == ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"])
         #expect(unet.upBlockTypes == ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"])
