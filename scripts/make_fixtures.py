@@ -17,6 +17,7 @@ Fixture folders (one function each, in the order they are built):
     clip_text_gelu/   the same with hidden_act "gelu"
     vae/              tiny AutoencoderKL               (config.json, diffusion_pytorch_model.safetensors, io.safetensors)
     unet/             tiny UNet2DConditionModel        (+ io.safetensors, unet_intermediates.safetensors)
+    unet_text/        the tiny UNet with addition_embed_type "text" (TextTimeEmbedding added to the time embedding)
     scheduler/        DDIMScheduler / DDIMInverseScheduler timesteps and step() outputs
     randn/            torch CPU randn outputs for a few seeds and shapes
     clip_vocab/       the full CLIP BPE vocabulary (from the open_clip_torch wheel) + clip_vocab_cases.json
@@ -648,6 +649,77 @@ def make_unet(out: Path, seed: int) -> None:
             "output; `down_blocks.i` is a block's hidden output and `down_blocks.i.res_samples.j` its skip "
             "tensors (the last skip tensor of each block is the block output itself and is not repeated); "
             "`up_blocks.1` is the input of `conv_norm_out` → SiLU → `conv_out`.",
+            "",
+            "Norm scales and zero-initialised biases were perturbed (1 + 0.1·N(0,1), 0.05·N(0,1)).",
+            "",
+            *shape_table(folder / "io.safetensors"),
+            *shape_table(folder / "unet_intermediates.safetensors"),
+        ],
+        seeds=f"torch.manual_seed({seed}) before construction, perturbation seed {seed + 1}, "
+        f"inputs from torch.Generator().manual_seed({seed + 2}) (sample, then encoder_hidden_states)",
+    )
+
+
+def make_unet_text(out: Path, seed: int) -> None:
+    """Fixture d2: the tiny UNet with `addition_embed_type="text"` (a TextTimeEmbedding of the context added to
+    the time embedding), its output and the add_embedding / time_embedding activations."""
+    from diffusers import UNet2DConditionModel
+
+    folder = fresh_dir(out / "unet_text")
+    torch.manual_seed(seed)
+    unet = UNet2DConditionModel(
+        sample_size=8,
+        in_channels=4,
+        out_channels=4,
+        block_out_channels=(32, 64),
+        layers_per_block=1,
+        down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "CrossAttnUpBlock2D"),
+        cross_attention_dim=32,
+        attention_head_dim=4,
+        norm_num_groups=8,
+        addition_embed_type="text",
+        addition_embed_type_num_heads=4,
+    ).eval()
+    unet.set_default_attn_processor()
+    perturb_constant_parameters(unet, seed + 1)
+    unet.save_pretrained(str(folder), safe_serialization=True)
+
+    generator = torch.Generator().manual_seed(seed + 2)
+    sample = torch.randn((2, 4, 8, 8), generator=generator)
+    encoder_hidden_states = torch.randn((2, 7, 32), generator=generator)
+    timesteps = torch.tensor([10.0, 500.0], dtype=torch.float32)
+
+    intermediates: dict[str, torch.Tensor] = {}
+    handles = capture_outputs(unet, ["time_embedding", "add_embedding"], intermediates)
+    with torch.no_grad():
+        output = unet(sample, timesteps, encoder_hidden_states=encoder_hidden_states).sample
+    for handle in handles:
+        handle.remove()
+
+    save_tensors(folder / "io.safetensors", {
+        "sample": sample,
+        "timesteps": timesteps,
+        "encoder_hidden_states": encoder_hidden_states,
+        "output": output,
+    })
+    save_tensors(folder / "unet_intermediates.safetensors", intermediates)
+
+    write_readme(
+        folder,
+        "Tiny UNet2DConditionModel with a text time embedding",
+        [
+            "diffusers `UNet2DConditionModel` with random weights and `addition_embed_type=\"text\"`, "
+            "`addition_embed_type_num_heads=4`: block_out_channels [32, 64], layers_per_block 1, cross-attention "
+            "in every block, cross_attention_dim 32, attention_head_dim 4 (heads), norm_num_groups 8, sample_size 8, "
+            "plain (non-SDPA) attention processors.",
+            "",
+            "- `config.json`, `diffusion_pytorch_model.safetensors`: `save_pretrained(..., safe_serialization=True)`.",
+            "- `io.safetensors`: `sample` [2,4,8,8] and `encoder_hidden_states` [2,7,32] N(0,1), "
+            "`timesteps` = [10, 500], `output` = `unet(sample, timesteps, encoder_hidden_states).sample`.",
+            "- `unet_intermediates.safetensors`: `time_embedding` (the timestep MLP's output) and `add_embedding` "
+            "(TextTimeEmbedding of `encoder_hidden_states`: LayerNorm, attention pooling, Linear, LayerNorm); the "
+            "resnets see their sum.",
             "",
             "Norm scales and zero-initialised biases were perturbed (1 + 0.1·N(0,1), 0.05·N(0,1)).",
             "",
@@ -1963,7 +2035,7 @@ def make_grads(out: Path, seed: int) -> None:
 # Driver
 # ------------------------------------------------------------------------------------------------------------------
 
-FIXTURES = ["tokenizer", "clip_text", "vae", "unet", "scheduler", "randn", "clip_vocab", "pipelines", "grads"]
+FIXTURES = ["tokenizer", "clip_text", "vae", "unet", "unet_text", "scheduler", "randn", "clip_vocab", "pipelines", "grads"]
 
 
 def write_index(out: Path) -> None:
@@ -2026,6 +2098,9 @@ def main() -> None:
     if "unet" in selected:
         print("unet", flush=True)
         make_unet(args.out, seed=3000)
+    if "unet_text" in selected:
+        print("unet_text", flush=True)
+        make_unet_text(args.out, seed=3100)
     if "scheduler" in selected:
         print("scheduler", flush=True)
         make_scheduler(args.out, seed=4000)

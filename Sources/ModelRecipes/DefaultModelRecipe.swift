@@ -84,7 +84,8 @@ public struct DefaultModelRecipe: Sendable {
         ["--vae-channels": vaeChannels.map(String.init).joined(separator: ","),
          "--unet-channels": unetChannels.map(String.init).joined(separator: ","),
          "--unet-levels-without-attention": String(unetLevelsWithoutAttention),
-         "--beta-end": String(betaEnd), "--text-length": String(textLength)]
+         "--beta-end": String(betaEnd), "--text-length": String(textLength),
+         "--text-time-embedding": String(textTimeEmbedding)]
     }
 
     // MARK: Components
@@ -98,6 +99,7 @@ public struct DefaultModelRecipe: Sendable {
     public static func startsAtZero(_ key: String) -> Bool {
         let layer = key.split(separator: ".").dropLast().joined(separator: ".")
         return layer.hasSuffix("conv2") || layer.hasSuffix("to_out.0") || layer.hasSuffix("proj_out") || layer == "conv_out"
+            || layer == "add_embedding.norm2"
     }
 
     /// Words of every caption the renderer writes: the tokenizer's vocabulary (one token per word).
@@ -148,15 +150,25 @@ public struct DefaultModelRecipe: Sendable {
     /// convolutions only (its 1024-token self-attention would dominate the step).
     public var unetLevelsWithoutAttention = 0
 
+    /// Whether the UNet also adds a pooled text embedding to its time embedding (diffusers `addition_embed_type:
+    /// "text"`, `TextTimeEmbedding`), so the caption shifts every resnet block as a class label does in a
+    /// class-conditional diffusion model (Dhariwal & Nichol 2021), besides the cross-attention.
+    public var textTimeEmbedding = false
+
     /// UNet `config.json` (diffusers `UNet2DConditionModel`) on the VAE's latents (16x16x4 by default).
     public var unetConfig: [String: Any] {
         let levels = unetChannels.indices
         let down = levels.map { $0 < unetLevelsWithoutAttention ? "DownBlock2D" : "CrossAttnDownBlock2D" }
         let up = levels.reversed().map { $0 < unetLevelsWithoutAttention ? "UpBlock2D" : "CrossAttnUpBlock2D" }
-        return ["_class_name": "UNet2DConditionModel", "in_channels": 4, "out_channels": 4, "sample_size": imageSize / latentFactor,
+        var config: [String: Any] = ["_class_name": "UNet2DConditionModel", "in_channels": 4, "out_channels": 4, "sample_size": imageSize / latentFactor,
          "block_out_channels": unetChannels, "layers_per_block": 1, "norm_num_groups": 8, "cross_attention_dim": 64,
          "attention_head_dim": 4, "down_block_types": down, "up_block_types": up, "flip_sin_to_cos": true, "freq_shift": 0,
          "act_fn": "silu", "mid_block_type": "UNetMidBlock2DCrossAttn", "downsample_padding": 1, "norm_eps": 1e-5]
+        if textTimeEmbedding {
+            config["addition_embed_type"] = "text"
+            config["addition_embed_type_num_heads"] = 4
+        }
+        return config
     }
 
     /// ContextDiff adapter `config.json`.

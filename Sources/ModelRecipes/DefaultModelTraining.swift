@@ -390,8 +390,16 @@ public final class DefaultModelTraining {
         let asked = recipe.layout
         let differing = Set(kept.keys).union(asked.keys).sorted().filter { kept[$0] != asked[$0] }
         guard !differing.isEmpty else { return }
-        let was = differing.map { "\($0) \(kept[$0] ?? "(unset)")" }.joined(separator: " ")
-        let now = differing.map { "\($0) \(asked[$0] ?? "(unset)")" }.joined(separator: " ")
+        // An on/off setting reads as its flag: --text-time-embedding / --no-text-time-embedding.
+        func option(_ key: String, _ value: String?) -> String {
+            switch value {
+            case "true": key
+            case "false": "--no-" + key.dropFirst(2)
+            default: "\(key) \(value ?? "(unset)")"
+            }
+        }
+        let was = differing.map { option($0, kept[$0]) }.joined(separator: " ")
+        let now = differing.map { option($0, asked[$0]) }.joined(separator: " ")
         throw TrainingError.checkpointMismatch(path: recordPath, reason: "this work folder was trained with \(was), this run asks for \(now); pass \(was) (or use another --work folder)")
     }
 

@@ -61,6 +61,10 @@ struct TrainDefaultCommand: ParsableCommand {
     @Option(name: .customLong("text-length"), help: "Token positions of a prompt (tokenizer model_max_length, text encoder max_position_embeddings; default: the recipe's, 77).")
     var textLength: Int?
 
+    @Flag(name: .customLong("text-time-embedding"), inversion: .prefixedNo,
+          help: "The UNet also adds the pooled caption to its time embedding (diffusers addition_embed_type \"text\"; default: the recipe's).")
+    var textTimeEmbedding: Bool?
+
     @Option(name: .customLong("clips-per-step"), help: "Stage (b) clips per step; an image step draws clips × 4 single frames (default: the recipe's, 2).")
     var clipsPerStep: Int?
 
@@ -119,6 +123,7 @@ struct TrainDefaultCommand: ParsableCommand {
             }
             recipe.textLength = textLength
         }
+        if let textTimeEmbedding { recipe.textTimeEmbedding = textTimeEmbedding }
         if let clipsPerStep {
             guard clipsPerStep > 0 else { throw ValidationError("--clips-per-step \(clipsPerStep): give 1 or more") }
             recipe.clipsPerStep = clipsPerStep

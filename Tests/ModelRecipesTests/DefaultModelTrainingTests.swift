@@ -93,6 +93,12 @@ import Training
         longerText.textLength = 20
         let textMismatch = #expect(throws: TrainingError.self) { try run.training(longerText).trainJoint() }
         #expect(textMismatch?.description.contains("trained with --text-length 77") == true, "\(String(describing: textMismatch))")
+        // On/off settings read as their flags.
+        var withEmbedding = longer
+        withEmbedding.textTimeEmbedding = true
+        let flagMismatch = #expect(throws: TrainingError.self) { try run.training(withEmbedding).trainJoint() }
+        #expect(flagMismatch?.description.contains("trained with --no-text-time-embedding, this run asks for --text-time-embedding") == true,
+                "\(String(describing: flagMismatch))")
 
         try resumed.export(to: work + "/model")
         let folder = try ModelFolder(path: work + "/model")
@@ -103,12 +109,13 @@ import Training
         #expect(try folder.loadAdapter() != nil)
     }
 
-    /// Finer latents (a VAE of two levels: 2x downsampling), a UNet whose finest level has no attention and a
-    /// 20-token text: both stages run, and the exported folder loads as a model with latent factor 2, those block
-    /// types and a tokenizer of 20 positions.
+    /// Finer latents (a VAE of two levels: 2x downsampling), a UNet whose finest level has no attention and adds
+    /// the pooled text to its time embedding, and a 20-token text: both stages run, and the exported folder loads
+    /// as a model with latent factor 2, those block types, the text time embedding and a tokenizer of 20 positions.
     @Test func finerLatentsRecipeTrainsAndExports() throws {
         var r = Self.shortToyRecipe()
         r.textLength = 20
+        r.textTimeEmbedding = true
         r.vaeChannels = [32, 64]
         r.unetChannels = [32, 32, 64]
         r.unetLevelsWithoutAttention = 1
@@ -122,7 +129,7 @@ import Training
         let unet = try loadConfig(UNetConfig.self, from: run.folder + "/model/unet/config.json")
         #expect(unet.downBlockTypes == ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"])
         #expect(unet.upBlockTypes == ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"])
-        #expect(unet.sampleSize == 16)
+        #expect(unet.sampleSize == 16 && unet.additionEmbedType == "text")
         let card = try String(contentsOfFile: run.folder + "/model/MODEL_CARD.md", encoding: .utf8)
         #expect(card.contains("(16x16x4 latents)") && card.contains("no attention in the finest level"))
         // Its latents are 16x16 for 32x32 frames.

@@ -45,5 +45,20 @@ import Testing
         let out = unet(try fixture(io, "sample"), timesteps: t, context: try fixture(io, "encoder_hidden_states"))
         expectClose(out, try fixture(io, "output"), tolerance: 1e-4, "UNet output")
     }
+
+    /// `addition_embed_type: "text"`: the pooled text embedding (`add_embedding`) and the output it shifts.
+    @Test func unetWithTextTimeEmbedding() throws {
+        let config = try loadConfig(UNetConfig.self, from: fixtures + "/unet_text/config.json")
+        #expect(config.additionEmbedType == "text" && config.additionEmbedHeads == 4)
+        let unet = try load("unet_text", weightsFile: "diffusion_pytorch_model.safetensors", { try UNet2DConditionModel($0, config: config) })
+        let io = "unet_text/io.safetensors", intermediates = "unet_text/unet_intermediates.safetensors"
+        let t = try fixture(io, "timesteps").scalars, context = try fixture(io, "encoder_hidden_states")
+        expectClose(unet.timeEmbedding(t), try fixture(intermediates, "time_embedding"), tolerance: 1e-4, "time embedding")
+        let embedding = try #require(unet.textTimeEmbedding)
+        let pooled = embedding(context)
+        expectClose(pooled, try fixture(intermediates, "add_embedding"), tolerance: 1e-4, "text time embedding")
+        let out = unet(try fixture(io, "sample"), timesteps: t, context: context)
+        expectClose(out, try fixture(io, "output"), tolerance: 1e-4, "UNet output")
+    }
 }
 

@@ -105,6 +105,15 @@ import Testing
         try Data(#"{"act_fn": "mish"}"#.utf8).write(to: URL(fileURLWithPath: dir + "/unet/config.json"))
         let unsupported = #expect(throws: ModelError.self) { try ModelFolder(path: dir).loadUNet() }
         #expect(unsupported?.description.contains("act_fn") == true)
+        // Additional embeddings: "text" is read; the others (SDXL's "text_time", ...) and a text pooling whose
+        // heads do not divide the context width are named.
+        try Data(#"{"addition_embed_type": "text_time"}"#.utf8).write(to: URL(fileURLWithPath: dir + "/unet/config.json"))
+        let addition = #expect(throws: ModelError.self) { try ModelFolder(path: dir).loadUNet() }
+        #expect(addition?.description.contains("addition_embed_type") == true && addition?.description.contains("text_time") == true)
+        try Data(#"{"addition_embed_type": "text", "cross_attention_dim": 32, "addition_embed_type_num_heads": 5}"#.utf8)
+            .write(to: URL(fileURLWithPath: dir + "/unet/config.json"))
+        let heads = #expect(throws: ModelError.self) { try ModelFolder(path: dir).loadUNet() }
+        #expect(heads?.description.contains("addition_embed_type_num_heads") == true, "\(String(describing: heads))")
     }
 
     @Test func missingWeightsAndPickles() throws {

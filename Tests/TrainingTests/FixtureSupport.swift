@@ -15,10 +15,10 @@ func fixture(_ file: String, _ name: String) throws -> Tensor {
 }
 
 /// The tiny UNet fixture as a trainable model (parameters chosen by `trainable`) and its inputs.
-func fixtureUNet(trainable: @escaping (String) -> Bool = { _ in true }) throws
+func fixtureUNet(_ folder: String = "unet", trainable: @escaping (String) -> Bool = { _ in true }) throws
     -> (unet: Trainable.UNet2DConditionModel, parameters: Parameters, weights: CheckpointWeights) {
-    let config = try loadConfig(UNetConfig.self, from: fixtures + "/unet/config.json")
-    let weights = try CheckpointWeights(paths: [fixtures + "/unet/diffusion_pytorch_model.safetensors"])
+    let config = try loadConfig(UNetConfig.self, from: fixtures + "/\(folder)/config.json")
+    let weights = try CheckpointWeights(paths: [fixtures + "/\(folder)/diffusion_pytorch_model.safetensors"])
     let parameters = Parameters()
     let unet = try Trainable.UNet2DConditionModel(ParameterScope(.checkpoint(weights), into: parameters, trainable: trainable),
                                                   config: config)

@@ -93,4 +93,20 @@ import Tensors
             unet(small, timesteps: t, context: Variable(context), frames: frames)
         }
     }
+
+    /// The UNet with `addition_embed_type: "text"` (unet_text fixture): equal to `Models`' forward, and the text
+    /// time embedding's parameters and its context input against finite differences.
+    @Test func textTimeEmbedding() throws {
+        let (unet, parameters, weights) = try fixtureUNet("unet_text")
+        let inference = try Models.UNet2DConditionModel(WeightScope(weights), config: unet.config)
+        let io = "unet_text/io.safetensors"
+        let sample = try fixture(io, "sample"), context = try fixture(io, "encoder_hidden_states")
+        let t = try fixture(io, "timesteps").scalars
+        #expect(unet(Variable(sample), timesteps: t, context: Variable(context)).value == inference(sample, timesteps: t, context: context))
+        let embedding = try #require(unet.textTimeEmbedding)
+        let own = parameters.trainable.filter { $0.key.hasPrefix("add_embedding.") }.map(\.variable)
+        #expect(own.count == 13)
+        GradCheck.runParameters("text time embedding", own) { embedding(Variable(context)) }
+        GradCheck.run("text time embedding: context", [context]) { embedding($0[0]) }
+    }
 }

@@ -17,6 +17,10 @@ public struct UNetConfig: Decodable, Sendable {
     public var useLinearProjection = false
     public var transformerLayersPerBlock = 1
     public var sampleSize = 64
+    /// `addition_embed_type`: nil, or "text" (a `TextTimeEmbedding` of the context added to the time embedding).
+    public var additionEmbedType: String?
+    /// `addition_embed_type_num_heads`: the text pooling's heads (diffusers' default 64).
+    public var additionEmbedHeads = 64
 
     public init() {}
 
@@ -48,6 +52,14 @@ public struct UNetConfig: Decodable, Sendable {
         if let t = try c.decodeIfPresent(String.self, forKey: AnyKey("class_embed_type")) {
             throw ConfigValueError(key: "class_embed_type", value: t, supported: ["null"])
         }
+        additionEmbedType = try c.decodeIfPresent(String.self, forKey: AnyKey("addition_embed_type"))
+        if let t = additionEmbedType, t != "text" {
+            throw ConfigValueError(key: "addition_embed_type", value: t, supported: ["null", "text"])
+        }
+        additionEmbedHeads = try c.value("addition_embed_type_num_heads", additionEmbedHeads)
+        if let dim = try c.decodeIfPresent(Int.self, forKey: AnyKey("encoder_hid_dim")) {
+            throw ConfigValueError(key: "encoder_hid_dim", value: String(dim), supported: ["null"])
+        }
         if try c.value("only_cross_attention", false) {
             throw ConfigValueError(key: "only_cross_attention", value: "true", supported: ["false"])
         }
@@ -71,6 +83,9 @@ public struct UNetConfig: Decodable, Sendable {
         try ConfigCheck.atLeast("in_channels", inChannels, 1)
         try ConfigCheck.atLeast("out_channels", outChannels, 1)
         try ConfigCheck.atLeast("cross_attention_dim", crossAttentionDim, 1)
+        if additionEmbedType != nil {
+            try ConfigCheck.divides("addition_embed_type_num_heads", additionEmbedHeads, crossAttentionDim, "cross_attention_dim")
+        }
         try ConfigCheck.atLeast("downsample_padding", downsamplePadding, 0)
     }
 }

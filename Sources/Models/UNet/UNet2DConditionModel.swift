@@ -4,10 +4,14 @@ import Tensors
 /// latent batch at timesteps t, conditioned on text context through cross-attention.
 ///
 /// Shapes: sample [N, C_in, h, w], timesteps N values, context [N, S, D_ctx] → [N, C_out, h, w].
+/// With `addition_embed_type: "text"` the context also shifts every resnet through the time embedding
+/// (`TextTimeEmbedding`).
 /// With `frames` = `.frames(F, …)`, N = B·F frames of B clips and self-attention spans frames (video UNet).
 public struct UNet2DConditionModel {
     public let config: UNetConfig
     let timeLinear1, timeLinear2: Linear
+    /// `add_embedding` (config `addition_embed_type: "text"`), else nil.
+    let textTimeEmbedding: TextTimeEmbedding?
     let convIn: Conv2d
     let downBlocks: [UNetDownBlock]
     let mid: UNetMidBlock
@@ -20,6 +24,8 @@ public struct UNet2DConditionModel {
         let ch = c.blockOutChannels, temb = 4 * ch[0], g = c.normNumGroups, eps = c.normEps
         timeLinear1 = try Linear(w["time_embedding"]["linear_1"], in: ch[0], out: temb)
         timeLinear2 = try Linear(w["time_embedding"]["linear_2"], in: temb, out: temb)
+        textTimeEmbedding = c.additionEmbedType == nil ? nil
+            : try TextTimeEmbedding(w["add_embedding"], contextDim: c.crossAttentionDim, timeDim: temb, heads: c.additionEmbedHeads)
         convIn = try Conv2d(w["conv_in"], in: c.inChannels, out: ch[0], kernel: 3, padding: 1)
         let attention = { (scope: WeightScope, channels: Int, heads: Int) throws -> Transformer2D in
             try Transformer2D(scope, channels: channels, heads: heads, contextDim: c.crossAttentionDim,
@@ -86,7 +92,9 @@ public struct UNet2DConditionModel {
                                frames: FrameAttention = .perFrame) -> Tensor {
         precondition(timesteps.count == sample.shape[0] && context.shape[0] == sample.shape[0],
                      "UNet: \(timesteps.count) timesteps and context \(context.shape) for sample \(sample.shape)")
-        let temb = timeEmbedding(timesteps)
+        var temb = timeEmbedding(timesteps)
+        // diffusers: emb = emb + aug_emb, with aug_emb = add_embedding(encoder_hidden_states).
+        if let textTimeEmbedding { temb = temb + textTimeEmbedding(context) }
         // 1. Down path, keeping every intermediate for the skip connections.
         var h = convIn(sample)
         var skips = [h]

@@ -13,6 +13,8 @@ extension Trainable {
         public let config: UNetConfig
         public var checkpointing = false
         let timeLinear1, timeLinear2: Linear
+        /// `add_embedding` (config `addition_embed_type: "text"`), else nil.
+        let textTimeEmbedding: TextTimeEmbedding?
         let convIn: Conv2d
         let downBlocks: [DownBlock]
         let mid: (resnet1: ResnetBlock2D, attention: Transformer2D, resnet2: ResnetBlock2D)
@@ -35,6 +37,8 @@ extension Trainable {
             let ch = c.blockOutChannels, temb = 4 * ch[0], g = c.normNumGroups, eps = c.normEps
             timeLinear1 = try Linear(p["time_embedding"]["linear_1"], in: ch[0], out: temb)
             timeLinear2 = try Linear(p["time_embedding"]["linear_2"], in: temb, out: temb)
+            textTimeEmbedding = c.additionEmbedType == nil ? nil
+                : try TextTimeEmbedding(p["add_embedding"], contextDim: c.crossAttentionDim, timeDim: temb, heads: c.additionEmbedHeads)
             convIn = try Conv2d(p["conv_in"], in: c.inChannels, out: ch[0], kernel: 3, padding: 1)
             let attention = { (scope: ParameterScope, channels: Int, heads: Int) throws -> Transformer2D in
                 try Transformer2D(scope, channels: channels, heads: heads, contextDim: c.crossAttentionDim,
@@ -100,7 +104,8 @@ extension Trainable {
                                    frames: FrameAttention = .perFrame) -> Variable {
             precondition(timesteps.count == sample.shape[0] && context.shape[0] == sample.shape[0],
                          "UNet: \(timesteps.count) timesteps and context \(context.shape) for sample \(sample.shape)")
-            let temb = timeEmbedding(timesteps)
+            var temb = timeEmbedding(timesteps)
+            if let textTimeEmbedding { temb = temb + textTimeEmbedding(context) }
             let resnet = { (block: ResnetBlock2D, h: Variable) -> Variable in
                 checkpointing ? checkpointed([h, temb]) { block($0[0], temb: $0[1]) } : block(h, temb: temb)
             }
