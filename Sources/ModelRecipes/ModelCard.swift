@@ -29,6 +29,7 @@ enum ModelCard {
         let latent = r.imageSize / r.latentFactor
         let attention = r.unetLevelsWithoutAttention == 0 ? "cross-attention in every block"
             : "no attention in the finest \(r.unetLevelsWithoutAttention == 1 ? "level" : "\(r.unetLevelsWithoutAttention) levels"), cross-attention in the others"
+        let textTime = r.textTimeEmbedding ? "; the pooled caption is added to the time embedding (addition_embed_type \"text\", 4 pooling heads)" : ""
         let text = """
         # ctxedit default model
 
@@ -43,8 +44,8 @@ enum ModelCard {
         | --- | --- |
         | frames | \(r.imageSize)x\(r.imageSize) RGB, training clips of \(r.clipFrames) consecutive frames of 16-frame scenes |
         | VAE | block_out \(r.vaeChannels), 1 layer per block, 8 groups, 4 latent channels (\(latent)x\(latent)x4 latents), scaling_factor \(String(format: "%.5f", record.scalingFactor ?? 0)) |
-        | text encoder | CLIP, hidden 64, 2 layers, 4 heads, MLP 128, 77 positions; tokenizer: one BPE token per caption word (CLIP file format) |
-        | UNet | block_out \(r.unetChannels), \(attention), 1 layer per block, 4 heads, cross_attention_dim 64 |
+        | text encoder | CLIP, hidden 64, 2 layers, 4 heads, MLP 128, \(r.textLength) positions; tokenizer: one BPE token per caption word (CLIP file format) |
+        | UNet | block_out \(r.unetChannels), \(attention), 1 layer per block, 4 heads, cross_attention_dim 64\(textTime) |
         | adapter | ContextDiff r_φ, dim 64, 2 layers, 4 heads, patch 2, quadratic k_t = √ᾱ_t(1 − √ᾱ_t) |
         | scheduler | DDIM, \(r.betaSchedule) β \(r.betaStart)–\(r.betaEnd), 1000 steps, steps_offset 1, prediction_type \(r.prediction) (see docs/ARCHITECTURE.md, "The embedded default model") |
 

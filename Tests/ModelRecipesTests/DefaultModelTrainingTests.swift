@@ -131,7 +131,8 @@ import Training
         #expect(unet.upBlockTypes == ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"])
         #expect(unet.sampleSize == 16 && unet.additionEmbedType == "text")
         let card = try String(contentsOfFile: run.folder + "/model/MODEL_CARD.md", encoding: .utf8)
-        #expect(card.contains("(16x16x4 latents)") && card.contains("no attention in the finest level"))
+        #expect(card.contains("(16x16x4 latents)") && card.contains("no attention in the finest level")
+                && card.contains("20 positions") && card.contains("pooled caption is added to the time embedding"))
         // Its latents are 16x16 for 32x32 frames.
         let frames = FrameBatch(images: [RGBImage(width: 32, height: 32, pixels: [UInt8](repeating: 128, count: 32 * 32 * 3))], frameRate: 8)
         #expect(model.encodeFrames(frames).shape == [1, 4, 16, 16])
