@@ -581,6 +581,29 @@ def make_vae(out: Path, seed: int) -> None:
 # ------------------------------------------------------------------------------------------------------------------
 
 
+def save_unet_io(unet, folder: Path, seed: int, sample_size: int, captured: list[str]) -> None:
+    """A batch of two through `unet`: io.safetensors (`sample` [2,4,S,S] then `encoder_hidden_states` [2,7,32]
+    from torch.Generator().manual_seed(seed), `timesteps` [10, 500], `output`) and unet_intermediates.safetensors
+    (the forward-hook outputs of the `captured` modules)."""
+    generator = torch.Generator().manual_seed(seed)
+    sample = torch.randn((2, 4, sample_size, sample_size), generator=generator)
+    encoder_hidden_states = torch.randn((2, 7, 32), generator=generator)
+    timesteps = torch.tensor([10.0, 500.0], dtype=torch.float32)
+    intermediates: dict[str, torch.Tensor] = {}
+    handles = capture_outputs(unet, captured, intermediates)
+    with torch.no_grad():
+        output = unet(sample, timesteps, encoder_hidden_states=encoder_hidden_states).sample
+    for handle in handles:
+        handle.remove()
+    save_tensors(folder / "io.safetensors", {
+        "sample": sample,
+        "timesteps": timesteps,
+        "encoder_hidden_states": encoder_hidden_states,
+        "output": output,
+    })
+    save_tensors(folder / "unet_intermediates.safetensors", intermediates)
+
+
 def make_unet(out: Path, seed: int) -> None:
     """Fixture d: tiny UNet2DConditionModel, its output for a batch of two and the intermediate activations."""
     from diffusers import UNet2DConditionModel
@@ -603,29 +626,11 @@ def make_unet(out: Path, seed: int) -> None:
     perturb_constant_parameters(unet, seed + 1)
     unet.save_pretrained(str(folder), safe_serialization=True)
 
-    generator = torch.Generator().manual_seed(seed + 2)
-    sample = torch.randn((2, 4, 16, 16), generator=generator)
-    encoder_hidden_states = torch.randn((2, 7, 32), generator=generator)
-    timesteps = torch.tensor([10.0, 500.0], dtype=torch.float32)
-
-    intermediates: dict[str, torch.Tensor] = {}
     names = ["time_proj", "time_embedding", "conv_in"]
     names += [f"down_blocks.{i}" for i in range(len(unet.down_blocks))]
     names += ["mid_block"]
     names += [f"up_blocks.{i}" for i in range(len(unet.up_blocks))]
-    handles = capture_outputs(unet, names, intermediates)
-    with torch.no_grad():
-        output = unet(sample, timesteps, encoder_hidden_states=encoder_hidden_states).sample
-    for handle in handles:
-        handle.remove()
-
-    save_tensors(folder / "io.safetensors", {
-        "sample": sample,
-        "timesteps": timesteps,
-        "encoder_hidden_states": encoder_hidden_states,
-        "output": output,
-    })
-    save_tensors(folder / "unet_intermediates.safetensors", intermediates)
+    save_unet_io(unet, folder, seed + 2, sample_size=16, captured=names)
 
     write_readme(
         folder,
@@ -685,25 +690,7 @@ def make_unet_text(out: Path, seed: int) -> None:
     perturb_constant_parameters(unet, seed + 1)
     unet.save_pretrained(str(folder), safe_serialization=True)
 
-    generator = torch.Generator().manual_seed(seed + 2)
-    sample = torch.randn((2, 4, 8, 8), generator=generator)
-    encoder_hidden_states = torch.randn((2, 7, 32), generator=generator)
-    timesteps = torch.tensor([10.0, 500.0], dtype=torch.float32)
-
-    intermediates: dict[str, torch.Tensor] = {}
-    handles = capture_outputs(unet, ["time_embedding", "add_embedding"], intermediates)
-    with torch.no_grad():
-        output = unet(sample, timesteps, encoder_hidden_states=encoder_hidden_states).sample
-    for handle in handles:
-        handle.remove()
-
-    save_tensors(folder / "io.safetensors", {
-        "sample": sample,
-        "timesteps": timesteps,
-        "encoder_hidden_states": encoder_hidden_states,
-        "output": output,
-    })
-    save_tensors(folder / "unet_intermediates.safetensors", intermediates)
+    save_unet_io(unet, folder, seed + 2, sample_size=8, captured=["time_embedding", "add_embedding"])
 
     write_readme(
         folder,
