@@ -48,7 +48,7 @@ demo: release
 		--no-cache --out $(OUT)/demo-edit.mp4 --strip $(OUT)/demo-strip.png --show-region
 	@echo "demo: wrote $(OUT)/demo-edit.mp4 and $(OUT)/demo-strip.png (source row, edited row, edit region)"
 
-# Retrains the default model from scratch (~85 min of compute on 2 cores); a stopped run continues from MODEL_WORK.
+# Retrains the default model from scratch (about an hour of compute on 2 idle cores); a stopped run continues from MODEL_WORK.
 MODEL_WORK ?= .build/default-model-training
 model: release
 	$(RELEASE) train-default --out Models/default --work $(MODEL_WORK)
