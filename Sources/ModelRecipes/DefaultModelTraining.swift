@@ -337,7 +337,7 @@ public final class DefaultModelTraining {
         try checkLayout(&record)
         let fm = FileManager.default
         let vocabulary = try r.vocabulary()
-        let tokenizer = try r.tokenizer()
+        let tokenizer = try vocabulary.makeTokenizer(maxLength: r.textLength)
         let staging = folder + ".partial"
         try? fm.removeItem(atPath: staging)
         for c in ["scheduler", "tokenizer", "text_encoder", "vae", "unet", "adapter"] {
