@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "SafeTensors"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Models", "Tensors", "SafeTensors"]),
         // Also runs the built `ctxedit` (tune end to end), hence the dependency.
-        .testTarget(name: "ModelRecipesTests", dependencies: ["ModelRecipes", "Models", "Batch", "Diffusion", "Scenes", "Training", "MediaIO"]),
+        .testTarget(name: "ModelRecipesTests", dependencies: ["ModelRecipes", "Models", "Batch", "Diffusion", "Scenes", "Training", "MediaIO", "SafeTensors"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensors", "SafeTensors", "Diffusion", "MediaIO", "ctxedit"]),
         // End-to-end tests run the built `ctxedit` executable (hence the dependency: it is built first).
         .testTarget(name: "BatchTests", dependencies: ["Batch", "MediaIO", "ctxedit"]),

@@ -72,15 +72,18 @@ public enum EditBenchmark {
     /// Editor variants: adapter on/off × sparse-causal/per-frame attention (per-frame = a window of radius 0), each
     /// editing `region` (default: only where the captions disagree), one editing the whole frame, plus the unedited
     /// source; with `tuning` (and at least one tuning step), also the tuned model with adapter and sparse-causal
-    /// attention (tuning trains a fresh adapter when the model has none).
+    /// attention (tuning trains a fresh adapter when the model has none). `negativePrompt`: guidance's
+    /// unconditional prompt (`EditSettings.negativePrompt`).
     public static func variants(steps: Int, guidance: Float, hasAdapter: Bool, tuning: Tuning? = nil,
-                                region: EditRegion = EditSettings().region, strength: Double = 1) -> [Variant] {
+                                region: EditRegion = EditSettings().region, strength: Double = 1,
+                                negativePrompt: String = "") -> [Variant] {
         func settings(adapter: Bool, frames: FrameAttention.Sources, region: EditRegion = region) -> EditSettings {
             var s = EditSettings()
             s.region = region
             s.strength = strength
             s.steps = steps
             s.guidance = guidance
+            s.negativePrompt = negativePrompt
             s.useAdapter = adapter
             s.frameSources = frames
             s.cacheFolder = nil

@@ -36,6 +36,13 @@ public struct DefaultModelRecipe: Sendable {
     /// small part of the loss, and at 64 px the VAE turns small squares, triangles and stars into blobs, so the
     /// latents barely tell the shapes apart (docs/ARCHITECTURE.md, "Which caption words the model uses").
     public var vaeObjectLossWeight: Float = 0
+    /// Stage (a′) (`DefaultModelTraining.trainDecoder`): decoder steps on noisy latents with the encoder frozen
+    /// (0: none, the decoder of stage (a) is exported), their learning rate, the largest noise σ per scaled latent
+    /// element, and the object weight of the pixels' squared error (as `vaeObjectLossWeight`).
+    public var decoderSteps = 0
+    public var decoderLearningRate = 1e-4
+    public var decoderLatentNoise: Float = 0.2
+    public var decoderObjectLossWeight: Float = 0
     /// Every this many joint steps, one is an image step: clipsPerStep × clipFrames single frames of independent
     /// scenes (per-frame attention) instead of clipsPerStep clips (joint image-video training, as in Ho et al.
     /// 2022, "Video Diffusion Models"). A clip step gives 2 (scene, caption, t) samples, an image step 8; with clip

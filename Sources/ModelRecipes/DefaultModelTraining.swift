@@ -358,8 +358,8 @@ public final class DefaultModelTraining {
                             "tokenizer": ["transformers", "CLIPTokenizer"], "unet": ["diffusers", "UNet2DConditionModel"],
                             "vae": ["diffusers", "AutoencoderKL"], "adapter": ["ctxedit", "TrajectoryAdapter"]],
                            to: staging + "/model_index.json")
-        // Weights: the VAE from stage (a), the rest from stage (b)'s latest checkpoint.
-        let vae = try SafeTensorsFile(path: vaeWeightsPath)
+        // Weights: the VAE from stage (a′) (stage (a) when the recipe has none), the rest from stage (b)'s latest checkpoint.
+        let vae = try SafeTensorsFile(path: r.decoderSteps > 0 ? decoderWeightsPath : vaeWeightsPath)
         var vaeTensors: [String: Tensor] = [:]
         for name in vae.names { vaeTensors[name] = Tensor(shape: try vae.entry(name).shape, scalars: try vae.floats(name)) }
         try Self.write(vaeTensors, to: staging + "/vae/diffusion_pytorch_model.fp16.safetensors", dtype: .f16)

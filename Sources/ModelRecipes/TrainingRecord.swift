@@ -32,6 +32,8 @@ public struct TrainingRecord: Codable, Sendable {
 
     public var vae = Stage()
     public var joint = Stage()
+    /// Stage (a′), the decoder on noisy latents; nil in records of runs without it (or from before it existed).
+    public var decoder: Stage?
     public var scalingFactor: Double?
     public var exportedAt: String?
     /// The recipe's settings the checkpoints are tied to (`DefaultModelRecipe.layout`: option → value), written when

@@ -68,6 +68,15 @@ struct TrainDefaultCommand: ParsableCommand {
     @Option(name: .customLong("clips-per-step"), help: "Stage (b) clips per step; an image step draws clips × 4 single frames (default: the recipe's, 2).")
     var clipsPerStep: Int?
 
+    @Option(name: .customLong("decoder-steps"), help: "Stage (a′) steps: the VAE decoder on noisy latents, encoder frozen (default: the recipe's; 0 skips it).")
+    var decoderSteps: Int?
+
+    @Option(name: .customLong("decoder-noise"), help: "Stage (a′): the largest noise σ per scaled latent element (default: the recipe's).")
+    var decoderNoise: Float?
+
+    @Option(name: .customLong("decoder-object-weight"), help: "Stage (a′): weigh the squared error on the object's pixels by 1 + this (default: the recipe's).")
+    var decoderObjectWeight: Float?
+
     @Flag(name: .customLong("vae-only"), help: "Stop after stage (a) (to try VAE settings).")
     var vaeOnly = false
 
@@ -128,6 +137,18 @@ struct TrainDefaultCommand: ParsableCommand {
             guard clipsPerStep > 0 else { throw ValidationError("--clips-per-step \(clipsPerStep): give 1 or more") }
             recipe.clipsPerStep = clipsPerStep
         }
+        if let decoderSteps {
+            guard decoderSteps >= 0 else { throw ValidationError("--decoder-steps \(decoderSteps): give 0 (no stage a′) or more") }
+            recipe.decoderSteps = decoderSteps
+        }
+        if let decoderNoise {
+            guard decoderNoise >= 0, decoderNoise <= 1 else { throw ValidationError("--decoder-noise \(decoderNoise): give a σ from 0 to 1 (the scaled latents have standard deviation 1)") }
+            recipe.decoderLatentNoise = decoderNoise
+        }
+        if let decoderObjectWeight {
+            guard decoderObjectWeight >= 0 else { throw ValidationError("--decoder-object-weight \(decoderObjectWeight): give 0 or more") }
+            recipe.decoderObjectLossWeight = decoderObjectWeight
+        }
         if let checkpointEvery { recipe.checkpointEvery = max(1, checkpointEvery) }
         if fresh { try? FileManager.default.removeItem(atPath: work) }
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
@@ -137,6 +158,7 @@ struct TrainDefaultCommand: ParsableCommand {
         }
         if !exportOnly {
             try training.trainVAE()
+            try training.trainDecoder()
             if vaeOnly { return }
             try training.trainJoint()
         }

@@ -29,6 +29,16 @@ import Testing
         #expect(cases[0].source == sampler.next())
     }
 
+    /// `ctxedit eval --negative-prompt` reaches every edited row (the source row edits nothing); by default the
+    /// rows use the empty prompt, as `ctxedit edit` does.
+    @Test func variantsCarryTheNegativePrompt() {
+        let named = EditBenchmark.variants(steps: 5, guidance: 5, hasAdapter: true, negativePrompt: "a red circle")
+        #expect(named.count == 5 && named.dropFirst().allSatisfy { $0.settings?.negativePrompt == "a red circle" })
+        #expect(named.first?.settings == nil)
+        let plain = EditBenchmark.variants(steps: 5, guidance: 5, hasAdapter: true)
+        #expect(plain.dropFirst().allSatisfy { $0.settings?.negativePrompt == EditSettings().negativePrompt })
+    }
+
     /// One held-out scene, colour and background edits, 4 frames, 10 steps, on the default model: the benchmark runs
     /// end to end, the colour edit shows the new colour (measured: in all 4 frames; `make eval`: 72% of colour
     /// edits; bound: half the frames), the edit region keeps the unchanged part of the frame, and the edit stays a

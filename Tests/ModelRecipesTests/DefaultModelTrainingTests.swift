@@ -2,6 +2,7 @@ import Diffusion
 import MediaIO
 import Foundation
 import Models
+import SafeTensors
 import Testing
 import Training
 @testable import ModelRecipes
@@ -136,6 +137,50 @@ import Training
         // Its latents are 16x16 for 32x32 frames.
         let frames = FrameBatch(images: [RGBImage(width: 32, height: 32, pixels: [UInt8](repeating: 128, count: 32 * 32 * 3))], frameRate: 8)
         #expect(model.encodeFrames(frames).shape == [1, 4, 16, 16])
+    }
+
+    /// Stage (a′), the decoder on noisy latents: it trains only decoder keys (the encoder, whose latents stage (b)
+    /// reads, stays bit for bit), resumes a longer run from its checkpoint, and the export ships its VAE and states
+    /// the stage in the card.
+    @Test func decoderStageTrainsOnlyTheDecoderResumesAndExports() throws {
+        var r = Self.shortToyRecipe()
+        r.checkpointEvery = 1
+        r.decoderSteps = 2
+        r.decoderLatentNoise = 0.5
+        r.decoderObjectLossWeight = 4
+        let run = ToyRun(), work = run.folder + "/work"
+        defer { run.remove() }
+        let training = try run.trainBothStages(r)
+        try training.trainDecoder()
+        #expect(run.steps("decoder step") == (2, true), "\(run.lines)")
+        let before = try SafeTensorsFile(path: work + "/vae-final.safetensors")
+        let after = try SafeTensorsFile(path: work + "/vae-decoder-final.safetensors")
+        #expect(Set(before.names) == Set(after.names))
+        var changed: [String] = []
+        for name in before.names {
+            if try before.floats(name) != after.floats(name) { changed.append(name) }
+        }
+        #expect(!changed.isEmpty && changed.allSatisfy(DefaultModelTraining.isDecoderKey), "\(changed)")
+
+        // Done: a second call does nothing; a longer run of the stage resumes at its checkpoint.
+        try training.trainDecoder()
+        #expect(run.lines.contains { $0.contains("stage a′ (VAE decoder on noisy latents): done earlier") })
+        try FileManager.default.removeItem(atPath: work + "/vae-decoder-final.safetensors")
+        var longer = r
+        longer.decoderSteps = 3
+        try run.training(longer).trainDecoder()
+        #expect(run.lines.contains { $0.contains("resuming at step 2") } && run.steps("decoder step").count == 3, "\(run.lines)")
+        #expect(TrainingRecord.load(work + "/record.json").decoder?.curve.map(\.step) == [1, 2, 3])
+
+        try run.training(longer).export(to: run.folder + "/model")
+        let shipped = try SafeTensorsFile(path: run.folder + "/model/vae/diffusion_pytorch_model.fp16.safetensors")
+        let final = try SafeTensorsFile(path: work + "/vae-decoder-final.safetensors")
+        let key = try #require(changed.first)
+        let rounded = try final.floats(key).map { Float(Float16($0)) }
+        #expect(try shipped.floats(key) == rounded)
+        let card = try String(contentsOfFile: run.folder + "/model/MODEL_CARD.md", encoding: .utf8)
+        #expect(card.contains("| a′ | VAE decoder on noisy latents") && card.contains("σ ~ U(0, 0.5)")
+                && card.contains("- VAE decoder MSE on noisy latents: 1: "), "\(card)")
     }
 
     /// Stage (a) with the object-weighted reconstruction (`vaeObjectLossWeight`): two steps at toy size give
