@@ -134,8 +134,10 @@ import Testing
         let clip = movingSquare()
         let a = try editor.edit(clip, sourcePrompt: "a red square", prompts: ["a blue circle", "a green star"], settings: settings)
         let b = try editor.edit(clip, sourcePrompt: "a red square", prompts: ["a blue circle"], settings: settings)
-        #expect(a[0].frames == b[0].frames)
-        #expect(a[0].frames != a[1].frames)
+        // Equal up to float summation order: OpenBLAS runs a GEMM single-threaded when another test's GEMM holds its
+        // threads, which changes the last bits (seen: 1e-5 apart); another prompt moves frames by far more.
+        #expect(maxAbs(a[0].frames.values[...], b[0].frames.values[...]) <= 1e-3)
+        #expect(maxAbs(a[0].frames.values[...], a[1].frames.values[...]) > 0.05)
         #expect(a[0].frames.frameCount == 4 && a[0].frames.width == 16 && a[0].frames.height == 16)
         #expect(editor.notes.contains { $0.contains("plain DDIM") })
     }
@@ -153,7 +155,9 @@ import Testing
         let second = try editor.edit(clip, sourcePrompt: "a red square", prompts: ["a blue circle"], settings: settings) {
             stages.append($0.stage.rawValue); return true
         }
-        #expect(first[0].frames == second[0].frames)
+        // The same edit from the cached inversion, up to float summation order (see above).
+        #expect(first[0].frames.frameCount == second[0].frames.frameCount)
+        #expect(maxAbs(first[0].frames.values[...], second[0].frames.values[...]) <= 1e-3)
         #expect(!stages.contains("invert"))
         #expect(editor.notes.contains { $0.contains("reused the cached inversion") })
     }
