@@ -36,13 +36,9 @@ extension DefaultModelTraining {
         let config = try DefaultModelRecipe.decode(AutoencoderConfig.self, r.vaeConfig())
         let vae = try Trainable.AutoencoderKL(ParameterScope(.checkpoint(CheckpointWeights(paths: [vaeWeightsPath])), into: parameters,
                                                              trainable: Self.isDecoderKey), config: config)
-        let state = TrainingState(seed: r.seed &+ 3, schedule: .cosine(warmupSteps: 20, totalSteps: r.decoderSteps),
-                                  optimizer: .init(learningRate: r.decoderLearningRate, weightDecay: 0), maxGradNorm: 1.0)
-        let trainer = Trainer(parameters: parameters.trainable, state: state)
-        if FileManager.default.fileExists(atPath: decoderFolder + "/" + TrainingCheckpoint.stateFileName) {
-            try trainer.resume(from: decoderFolder)
-            log("stage a′ (VAE decoder on noisy latents): resuming at step \(trainer.state.step)")
-        }
+        let trainer = try stageTrainer(parameters.trainable, stage: "stage a′ (VAE decoder on noisy latents)", folder: decoderFolder,
+                                       seed: r.seed &+ 3, steps: r.decoderSteps, warmup: 20, learningRate: r.decoderLearningRate,
+                                       weightDecay: 0)
         log("stage a′ (VAE decoder on noisy latents): \(parameters.trainable.reduce(0) { $0 + $1.variable.value.count }) parameters, \(r.decoderSteps) steps of \(r.vaeBatch) frames, latent noise σ up to \(r.decoderLatentNoise)")
         var stage = record.decoder ?? TrainingRecord.Stage()
         var window: [Float] = []

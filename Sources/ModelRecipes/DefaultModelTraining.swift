@@ -107,6 +107,25 @@ public final class DefaultModelTraining {
         return scene.caption(saying: details)
     }
 
+    /// A stage's trainer: AdamW on a cosine schedule with warmup, gradients clipped to norm 1, resumed from the
+    /// checkpoint in `folder` when there is one. A run of another length continues at the same step on the cosine
+    /// of its new length.
+    func stageTrainer(_ parameters: [(key: String, variable: Variable)], stage: String, folder: String, seed: UInt64,
+                      steps: Int, warmup: Int, learningRate: Double, weightDecay: Double) throws -> Trainer {
+        let state = TrainingState(seed: seed, schedule: .cosine(warmupSteps: warmup, totalSteps: steps),
+                                  optimizer: .init(learningRate: learningRate, weightDecay: weightDecay), maxGradNorm: 1.0)
+        let trainer = Trainer(parameters: parameters, state: state)
+        if FileManager.default.fileExists(atPath: folder + "/" + TrainingCheckpoint.stateFileName) {
+            try trainer.resume(from: folder)
+            log("\(stage): resuming at step \(trainer.state.step)")
+            if trainer.state.schedule != state.schedule {
+                trainer.reschedule(state.schedule)
+                log("\(stage): learning-rate schedule now \(state.schedule)")
+            }
+        }
+        return trainer
+    }
+
     // MARK: Stage (a): VAE
 
     func makeVAE(_ source: ParameterScope.Source, trainable: Bool) throws -> (Trainable.AutoencoderKL, Parameters) {
@@ -127,13 +146,8 @@ public final class DefaultModelTraining {
         if FileManager.default.fileExists(atPath: vaeWeightsPath) { log("stage a (VAE): done earlier"); return }
         let r = recipe
         let (vae, parameters) = try makeVAE(.initialize(seed: r.seed), trainable: true)
-        let state = TrainingState(seed: r.seed &+ 1, schedule: .cosine(warmupSteps: 20, totalSteps: r.vaeSteps),
-                                  optimizer: .init(learningRate: r.vaeLearningRate, weightDecay: 0), maxGradNorm: 1.0)
-        let trainer = Trainer(parameters: parameters.trainable, state: state)
-        if FileManager.default.fileExists(atPath: vaeFolder + "/" + TrainingCheckpoint.stateFileName) {
-            try trainer.resume(from: vaeFolder)
-            log("stage a (VAE): resuming at step \(trainer.state.step)")
-        }
+        let trainer = try stageTrainer(parameters.trainable, stage: "stage a (VAE)", folder: vaeFolder, seed: r.seed &+ 1,
+                                       steps: r.vaeSteps, warmup: 20, learningRate: r.vaeLearningRate, weightDecay: 0)
         log("stage a (VAE): \(parameters.trainable.reduce(0) { $0 + $1.variable.value.count }) parameters, \(r.vaeSteps) steps of \(r.vaeBatch) frames")
         var window: [(Float, Float)] = []
         var clock = Date()
@@ -230,18 +244,9 @@ public final class DefaultModelTraining {
         let (vae, _) = try makeVAE(.checkpoint(CheckpointWeights(paths: [vaeWeightsPath])), trainable: false)
         let tokenizer = try r.tokenizer()
         let model = try makeJoint(tokenizerSize: tokenizer.vocabulary.count)
-        let state = TrainingState(seed: r.seed &+ 2, schedule: .cosine(warmupSteps: 50, totalSteps: r.jointSteps),
-                                  optimizer: .init(learningRate: r.jointLearningRate, weightDecay: 1e-2), maxGradNorm: 1.0)
-        let trainer = Trainer(parameters: model.trainable, state: state)
-        if FileManager.default.fileExists(atPath: jointFolder + "/" + TrainingCheckpoint.stateFileName) {
-            try trainer.resume(from: jointFolder)
-            log("stage b (text encoder + UNet + adapter): resuming at step \(trainer.state.step)")
-            if trainer.state.schedule != state.schedule {
-                // A longer (or shorter) run: same step, the cosine of the new length from here on.
-                trainer.reschedule(state.schedule)
-                log("stage b: learning-rate schedule now \(state.schedule)")
-            }
-        }
+        let trainer = try stageTrainer(model.trainable, stage: "stage b (text encoder + UNet + adapter)", folder: jointFolder,
+                                       seed: r.seed &+ 2, steps: r.jointSteps, warmup: 50, learningRate: r.jointLearningRate,
+                                       weightDecay: 1e-2)
         log("stage b: \(trainer.parameters.reduce(0) { $0 + $1.variable.value.count }) parameters, \(r.jointSteps) steps of \(r.clipsPerStep)×\(r.clipFrames) frames")
         let scheduler = try r.scheduler()
         let alphasCumprod = scheduler.schedule.alphasCumprod, objective = scheduler.prediction
