@@ -66,14 +66,9 @@ extension DefaultModelTraining {
             window.append(loss)
             let step = trainer.state.step
             if step % logEvery == 0 || step == r.decoderSteps {
-                let seconds = Date().timeIntervalSince(clock)
-                stage.add(seconds: seconds, steps: window.count)
-                let mean = window.reduce(0, +) / Float(window.count)
-                stage.curve.append(.init(step: step, loss: Double(mean), extra: nil))
+                let (mean, perStep) = stage.close(&window, at: step, clock: &clock)
                 log(String(format: "decoder step %d/%d  loss %.5f  lr %.2e  %.2f s/step", step, r.decoderSteps, mean,
-                           trainer.state.learningRate, seconds / Double(window.count)))
-                window.removeAll()
-                clock = Date()
+                           trainer.state.learningRate, perStep))
             }
             if step % r.checkpointEvery == 0 || step == r.decoderSteps {
                 try trainer.save(to: decoderFolder)

@@ -314,14 +314,9 @@ public final class DefaultModelTraining {
             window.append(loss)
             let step = trainer.state.step
             if step % logEvery == 0 || step == r.jointSteps {
-                let seconds = Date().timeIntervalSince(clock)
-                record.joint.add(seconds: seconds, steps: window.count)
-                let mean = window.reduce(0, +) / Float(window.count)
-                record.joint.curve.append(.init(step: step, loss: Double(mean), extra: nil))
+                let (mean, perStep) = record.joint.close(&window, at: step, clock: &clock)
                 log(String(format: "joint step %d/%d  loss %.5f  lr %.2e  %.2f s/step", step, r.jointSteps, mean,
-                           trainer.state.learningRate, seconds / Double(window.count)))
-                window.removeAll()
-                clock = Date()
+                           trainer.state.learningRate, perStep))
             }
             if step % r.checkpointEvery == 0 || step == r.jointSteps {
                 try trainer.save(to: jointFolder)

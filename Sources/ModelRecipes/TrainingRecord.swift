@@ -21,6 +21,18 @@ public struct TrainingRecord: Codable, Sendable {
             timedSteps += steps
         }
 
+        /// Closes a logging window of per-step losses ending at `step`: adds its time (since `clock`) and its mean loss
+        /// to the stage, empties the window and restarts the clock. Returns the mean and the seconds per step.
+        public mutating func close(_ window: inout [Float], at step: Int, clock: inout Date) -> (loss: Float, secondsPerStep: Double) {
+            let seconds = Date().timeIntervalSince(clock), count = max(1, window.count)
+            add(seconds: seconds, steps: window.count)
+            let mean = window.reduce(0, +) / Float(count)
+            curve.append(.init(step: step, loss: Double(mean), extra: nil))
+            window.removeAll()
+            clock = Date()
+            return (mean, seconds / Double(count))
+        }
+
         public var secondsPerStep: Double { timedSteps > 0 ? wallSeconds / Double(timedSteps) : 0 }
 
         /// Mean of the last `points` logged losses.
