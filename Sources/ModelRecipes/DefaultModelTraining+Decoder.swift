@@ -45,9 +45,7 @@ extension DefaultModelTraining {
         var clock = Date()
         while trainer.state.step < r.decoderSteps {
             let loss = trainer.step { rng in
-                let clips = (0..<r.vaeBatch).map { _ in
-                    Self.clip(sceneSeed: rng.next(), frames: 1, size: r.imageSize, start: Int(rng.next() % 16))
-                }
+                let clips = Self.singleFrames(r.vaeBatch, size: r.imageSize, rng: &rng)
                 let x = Tensor.concat(clips.map(\.frames), axis: 0)
                 // μ [N, 4, h, w] (unscaled) from the frozen encoder; per frame σ_i·ε/s in unscaled units.
                 let mean = GradMode.withoutGradients { vae.encode(Variable(x)).mean.value }
@@ -58,10 +56,8 @@ extension DefaultModelTraining {
                     mean.scalars[i] + sigmas[i / perFrame] * noise.scalars[i]
                 })
                 let decoded = vae.decode(Variable(noisy))
-                return r.decoderObjectLossWeight > 0
-                    ? Variable.weightedMSELoss(decoded, Variable(x), weights: Self.objectWeights(
-                        clips.flatMap(\.masks), size: r.imageSize, factor: 1, channels: 3, weight: r.decoderObjectLossWeight))
-                    : Variable.mseLoss(decoded, Variable(x))
+                return Self.reconstructionLoss(decoded, Variable(x), masks: clips.flatMap(\.masks), size: r.imageSize,
+                                               objectWeight: r.decoderObjectLossWeight)
             }
             window.append(loss)
             let step = trainer.state.step
@@ -76,8 +72,7 @@ extension DefaultModelTraining {
                 try record.save(recordPath)
             }
         }
+        // The record holds the stage since its last checkpoint (the final step is one).
         try Self.write(parameters.tensors(), to: decoderWeightsPath, dtype: .f32)
-        record.decoder = stage
-        try record.save(recordPath)
     }
 }

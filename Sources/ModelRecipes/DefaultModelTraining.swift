@@ -73,6 +73,18 @@ public final class DefaultModelTraining {
         return s
     }
 
+    /// `count` single frames of independent scenes (stages a and a′), each scene seed and start frame drawn from `rng`.
+    static func singleFrames(_ count: Int, size: Int, rng: inout TrainingRandom) -> [TrainingClip] {
+        (0..<count).map { _ in clip(sceneSeed: rng.next(), frames: 1, size: size, start: Int(rng.next() % 16)) }
+    }
+
+    /// A VAE's reconstruction error of `decoded` against frames `x` [N, 3, S, S]: the mean squared error, or with
+    /// `objectWeight` > 0 each pixel's squared error weighted by 1 + objectWeight × the object's coverage (`masks`).
+    static func reconstructionLoss(_ decoded: Variable, _ x: Variable, masks: [[Float]], size: Int, objectWeight: Float) -> Variable {
+        guard objectWeight > 0 else { return Variable.mseLoss(decoded, x) }
+        return Variable.weightedMSELoss(decoded, x, weights: objectWeights(masks, size: size, factor: 1, channels: 3, weight: objectWeight))
+    }
+
     /// Loss weights on the latent grid: 1 + `weight` × the object's coverage averaged over each `factor`×`factor`
     /// pixel cell, the same for every latent channel. masks: F maps of [S·S] → [F, channels, S/factor, S/factor].
     static func objectWeights(_ masks: [[Float]], size: Int, factor: Int, channels: Int, weight: Float) -> Tensor {
@@ -154,18 +166,14 @@ public final class DefaultModelTraining {
         while trainer.state.step < r.vaeSteps {
             var parts = (Float(0), Float(0))
             let loss = trainer.step { rng in
-                let clips = (0..<r.vaeBatch).map { _ in
-                    Self.clip(sceneSeed: rng.next(), frames: 1, size: r.imageSize, start: Int(rng.next() % 16))
-                }
+                let clips = Self.singleFrames(r.vaeBatch, size: r.imageSize, rng: &rng)
                 let x = Variable(Tensor.concat(clips.map(\.frames), axis: 0))
                 let (mean, logvar) = vae.encode(x)
                 // Decoded from the posterior mean (the latents the editor uses): sampling z = μ + σ·ε from the
                 // start (σ ≈ 1 at initialisation) kept the MSE flat for 100 steps, too slow for this budget.
                 let decoded = vae.decode(mean)
-                let reconstruction = r.vaeObjectLossWeight > 0
-                    ? Variable.weightedMSELoss(decoded, x, weights: Self.objectWeights(
-                        clips.flatMap(\.masks), size: r.imageSize, factor: 1, channels: 3, weight: r.vaeObjectLossWeight))
-                    : Variable.mseLoss(decoded, x)
+                let reconstruction = Self.reconstructionLoss(decoded, x, masks: clips.flatMap(\.masks), size: r.imageSize,
+                                                             objectWeight: r.vaeObjectLossWeight)
                 // KL(N(μ, σ²) ‖ N(0, 1)) per latent element: ½·(μ² + σ² − 1 − log σ²).
                 let kl = (mean * mean + logvar.exp() - logvar + -1).mean() * 0.5
                 parts = (reconstruction.value.scalars[0], kl.value.scalars[0])

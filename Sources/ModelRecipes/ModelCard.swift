@@ -13,8 +13,11 @@ enum ModelCard {
             return points.enumerated().filter { $0.offset % every == 0 || $0.offset == points.count - 1 }
                 .map { String(format: "%d: %.4f", $0.element.step, $0.element.loss) }.joined(separator: ", ")
         }
+        func reconstruction(_ objectWeight: Float) -> String {
+            objectWeight > 0 ? "MSE weighted 1 + \(objectWeight)·(object coverage) per pixel" : "MSE"
+        }
         let decoder = record.decoder.map { stage in
-            "| a′ | VAE decoder on noisy latents, encoder frozen: \(r.decoderObjectLossWeight > 0 ? "MSE weighted 1 + \(r.decoderObjectLossWeight)·(object coverage) per pixel" : "MSE") of decode((μ·s + σ·ε)/s), σ ~ U(0, \(r.decoderLatentNoise)) per frame | \(r.decoderSteps) | \(r.vaeBatch) frames | \(r.decoderLearningRate) | MSE \(loss(stage)) | \(String(format: "%.2f", stage.secondsPerStep)) | \(String(format: "%.0f", stage.wallSeconds)) s |\n"
+            "| a′ | VAE decoder on noisy latents, encoder frozen: \(reconstruction(r.decoderObjectLossWeight)) of decode((μ·s + σ·ε)/s), σ ~ U(0, \(r.decoderLatentNoise)) per frame | \(r.decoderSteps) | \(r.vaeBatch) frames | \(r.decoderLearningRate) | MSE \(loss(stage)) | \(String(format: "%.2f", stage.secondsPerStep)) | \(String(format: "%.0f", stage.wallSeconds)) s |\n"
         } ?? ""
         let total = record.vae.wallSeconds + (record.decoder?.wallSeconds ?? 0) + record.joint.wallSeconds
         let weighting = r.objectLossWeight > 0 ? """
@@ -61,7 +64,7 @@ enum ModelCard {
 
         | stage | what trains | steps | batch | lr (AdamW, cosine) | final loss | s/step | wall |
         | --- | --- | --- | --- | --- | --- | --- | --- |
-        | a | VAE: \(r.vaeObjectLossWeight > 0 ? "MSE weighted 1 + \(r.vaeObjectLossWeight)·(object coverage) per pixel" : "MSE") + \(r.klWeight)·KL | \(r.vaeSteps) | \(r.vaeBatch) frames | \(r.vaeLearningRate) | MSE \(loss(record.vae)) | \(String(format: "%.2f", record.vae.secondsPerStep)) | \(String(format: "%.0f", record.vae.wallSeconds)) s |
+        | a | VAE: \(reconstruction(r.vaeObjectLossWeight)) + \(r.klWeight)·KL | \(r.vaeSteps) | \(r.vaeBatch) frames | \(r.vaeLearningRate) | MSE \(loss(record.vae)) | \(String(format: "%.2f", record.vae.secondsPerStep)) | \(String(format: "%.0f", record.vae.wallSeconds)) s |
         \(decoder)| b | text encoder + UNet + adapter: \(r.prediction == "v_prediction" ? "‖v_θ(x_t, c, t) − v‖², v = √ᾱ_t·ε − √(1−ᾱ_t)·x₀" : "‖ε_θ(x_t, c, t) − ε‖²"), x_t = √ᾱ_t·x₀ + k_t·r_φ(x̂₀, c, t, neighbours) + √(1−ᾱ_t)·ε (x̂₀: the model's own estimate, no gradient) | \(r.jointSteps) | \(r.clipsPerStep) clips × \(r.clipFrames) frames; every \(r.imageStepEvery == 2 ? "other" : String(r.imageStepEvery) + "th") step \(r.clipsPerStep * r.clipFrames) single frames | \(r.jointLearningRate) | \(loss(record.joint)) | \(String(format: "%.2f", record.joint.secondsPerStep)) | \(String(format: "%.0f", record.joint.wallSeconds)) s |
 
         The last layer of every residual branch (and the UNet's `conv_out`) starts at zero (`DefaultModelRecipe.startsAtZero`).

@@ -77,7 +77,7 @@ struct TrainDefaultCommand: ParsableCommand {
     @Option(name: .customLong("decoder-object-weight"), help: "Stage (a′): weigh the squared error on the object's pixels by 1 + this (default: the recipe's).")
     var decoderObjectWeight: Float?
 
-    @Flag(name: .customLong("vae-only"), help: "Stop after stage (a) (to try VAE settings).")
+    @Flag(name: .customLong("vae-only"), help: "Stop after stage (a) and, with --decoder-steps, stage (a′) (to try VAE settings).")
     var vaeOnly = false
 
     @Option(name: .customLong("checkpoint-every"), help: "Steps between checkpoints.")
