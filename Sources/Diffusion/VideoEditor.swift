@@ -25,6 +25,12 @@ public struct EditSettings: Sendable {
     public var strength = 1.0
     /// Which part of each frame the edit may change; outside it the source is kept (`EditRegion`).
     public var region = EditRegion.auto(threshold: EditRegion.defaultThreshold)
+    /// ρ: fresh noise inside the edit region. The inversion's noisiest latent x_T becomes √(1 − ρ²)·x_T + ρ·ε there
+    /// (unit variance kept; ε one standard normal draw from torch's generator with seed 0, shared by all frames so
+    /// the new object does not flicker); 0 keeps the inversion (ContextDiff's edit), 1 redraws the region as
+    /// blended inpainting does. A DDIM inversion holds the source's outline, which a shape edit has to leave.
+    /// Applies only with an auto region (the whole frame would lose the clip).
+    public var regionNoise = 0.0
     /// Frames per VAE call.
     public var vaeChunk = 2
     /// Where inversions are cached; nil disables the cache.
@@ -43,6 +49,9 @@ public struct EditSettings: Sendable {
 
     /// Whether `s` is a strength an edit accepts: 0 < s ≤ 1.
     public static func isValidStrength(_ s: Double) -> Bool { s > 0 && s <= 1 }
+
+    /// Whether `rho` is a region noise an edit accepts: 0 ≤ ρ ≤ 1.
+    public static func isValidRegionNoise(_ rho: Double) -> Bool { rho >= 0 && rho <= 1 }
 }
 
 /// One edited clip and what happened.
@@ -130,7 +139,9 @@ public struct VideoEditor {
                 notes.append("edit \(e + 1): the captions differ on \(Int((found.coverage * 100).rounded()))% of the frame area; the rest is kept from the source (--region whole edits everything)")
                 mask = found
             }
-            let latents = try denoise(start: inverted.last!, context: editContext, negative: negative, frames: f,
+            var start = inverted.last!
+            if let mask, settings.regionNoise > 0 { start = Self.loosened(start, inside: mask, by: settings.regionNoise) }
+            let latents = try denoise(start: start, context: editContext, negative: negative, frames: f,
                                       settings: settings, trajectory: trajectory, shift: shift, edit: e,
                                       shiftFrom: settings.shiftFromSource ? x0 : nil,
                                       keep: mask.map { ($0, inverted) }, steps: settings.editSteps, progress: progress,
@@ -144,6 +155,18 @@ public struct VideoEditor {
             results.append(EditResult(prompt: prompts[e], frames: frames, latents: latents, mask: mask))
         }
         return results
+    }
+
+    /// x_T [F, C, h, w] with √(1 − ρ²)·x_T + ρ·ε inside `mask` (`EditSettings.regionNoise`), ε [1, C, h, w] shared by
+    /// the frames.
+    static func loosened(_ xT: Tensor, inside mask: EditMask, by rho: Double) -> Tensor {
+        let f = xT.shape[0], one = xT.count / f
+        var rng = TorchRandom(seed: 0)
+        let eps = rng.normal(count: one)
+        let (keep, add) = (Float((1 - rho * rho).squareRoot()), Float(rho))
+        var noisy = xT
+        for n in 0..<f { for i in 0..<one { noisy.scalars[n * one + i] = keep * xT.scalars[n * one + i] + add * eps[i] } }
+        return mask.blend(noisy, keeping: xT)
     }
 
     /// Text-to-image: the same sampler with one frame and no source. x_T = k_T·r̂ + ε with ε from torch's randn for

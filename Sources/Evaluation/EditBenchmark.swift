@@ -73,14 +73,15 @@ public enum EditBenchmark {
     /// editing `region` (default: only where the captions disagree), one editing the whole frame, plus the unedited
     /// source; with `tuning` (and at least one tuning step), also the tuned model with adapter and sparse-causal
     /// attention (tuning trains a fresh adapter when the model has none). `negativePrompt`: guidance's
-    /// unconditional prompt (`EditSettings.negativePrompt`).
+    /// unconditional prompt (`EditSettings.negativePrompt`); `regionNoise`: `EditSettings.regionNoise`.
     public static func variants(steps: Int, guidance: Float, hasAdapter: Bool, tuning: Tuning? = nil,
                                 region: EditRegion = EditSettings().region, strength: Double = 1,
-                                negativePrompt: String = "") -> [Variant] {
+                                negativePrompt: String = "", regionNoise: Double = 0) -> [Variant] {
         func settings(adapter: Bool, frames: FrameAttention.Sources, region: EditRegion = region) -> EditSettings {
             var s = EditSettings()
             s.region = region
             s.strength = strength
+            s.regionNoise = regionNoise
             s.steps = steps
             s.guidance = guidance
             s.negativePrompt = negativePrompt

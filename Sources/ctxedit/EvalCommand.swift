@@ -61,12 +61,16 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .customLong("negative-prompt"), help: "Guidance's unconditional prompt for every edit (as ctxedit --negative-prompt; default: the empty prompt).")
     var negativePrompt = ""
 
+    @Option(name: .customLong("region-noise"), help: "Fresh noise inside the edit region of the edited rows, in [0, 1] (as ctxedit --region-noise).")
+    var regionNoise = 0.0
+
     @Option(help: "Output files: PREFIX.json and PREFIX.md.")
     var out = "out/eval"
 
     func validate() throws {
         _ = try editRegion()
         if !EditSettings.isValidStrength(strength) { throw ValidationError("--strength \(strength): give a number in (0, 1].") }
+        if !EditSettings.isValidRegionNoise(regionNoise) { throw ValidationError("--region-noise \(regionNoise): give a number in [0, 1].") }
         if tuneSteps < 0 { throw ValidationError("--tune-steps \(tuneSteps): give 0 (no tuned row) or more.") }
         if !(tuneLR > 0 && tuneLR.isFinite) { throw ValidationError("--tune-lr \(tuneLR): give a positive learning rate, e.g. 1e-4.") }
     }
@@ -84,13 +88,14 @@ struct EvalCommand: ParsableCommand {
         let cases = EditBenchmark.cases(options)
         let tuning = try self.tuning()
         let variants = EditBenchmark.variants(steps: steps, guidance: guidance, hasAdapter: sd.adapter != nil, tuning: tuning,
-                                              region: try editRegion(), strength: strength, negativePrompt: negativePrompt)
+                                              region: try editRegion(), strength: strength, negativePrompt: negativePrompt,
+                                              regionNoise: regionNoise)
         let start = Date()
         let results = try EditBenchmark.run(model: sd, cases: cases, variants: variants, options: options) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         let settings = ["model": sd.identity, "scenes": "\(scenes)", "seed_base": "\(seedBase)", "frames": "\(frames)",
-                        "size": "\(size)", "steps": "\(steps)", "guidance": "\(guidance)", "region": region, "strength": "\(strength)",
+                        "size": "\(size)", "steps": "\(steps)", "guidance": "\(guidance)", "region": region, "strength": "\(strength)", "region_noise": "\(regionNoise)",
                         "negative_prompt": negativePrompt,
                         "tune_steps": "\(tuning?.steps ?? 0)", "tune_lr": "\(tuneLR)",
                         "seconds": String(format: "%.0f", Date().timeIntervalSince(start))]
@@ -106,7 +111,7 @@ struct EvalCommand: ParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(Report(table: table, results: results)).write(to: URL(fileURLWithPath: out + ".json"), options: .atomic)
         let tuned = tuning.map { "; tuned row: one-shot tuning on each source clip under its caption, \($0.summary)" } ?? ""
-        let header = "Edit benchmark: \(scenes) held-out scenes × 4 edits, \(frames) frames at \(size)x\(size), \(steps) DDIM steps, guidance \(guidance), \(negativePrompt.isEmpty ? "" : "negative prompt \"\(negativePrompt)\", ")region \(region), strength \(strength) (model \(sd.identity))\(tuned).\n\n"
+        let header = "Edit benchmark: \(scenes) held-out scenes × 4 edits, \(frames) frames at \(size)x\(size), \(steps) DDIM steps, guidance \(guidance), \(negativePrompt.isEmpty ? "" : "negative prompt \"\(negativePrompt)\", ")region \(region), strength \(strength)\(regionNoise > 0 ? ", region noise \(regionNoise)" : "") (model \(sd.identity))\(tuned).\n\n"
         try (header + table.markdown).write(toFile: out + ".md", atomically: true, encoding: .utf8)
         print("wrote \(out).json and \(out).md")
     }

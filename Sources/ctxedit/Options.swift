@@ -104,6 +104,9 @@ struct VideoEditOptions: ParsableArguments {
     @Option(help: "How far back the edit starts, in (0, 1]: 1 inverts all --steps to noise (ContextDiff); lower inverts only that share of them and keeps more of the clip's layout (SDEdit's strength), in fewer steps.")
     var strength = 1.0
 
+    @Option(name: .customLong("region-noise"), help: "Fresh noise inside the edit region, in [0, 1]: 0 starts from the inversion (ContextDiff), higher loosens the source's outline there so a shape edit can leave it, 1 redraws the region. Needs --region auto.")
+    var regionNoise = 0.0
+
     @Option(help: "Folder for cached inversions (default ~/.cache/ctxedit/inversions).")
     var cacheDir: String?
 
@@ -116,6 +119,9 @@ struct VideoEditOptions: ParsableArguments {
             throw ValidationError("--strength \(strength): give a number in (0, 1], e.g. 0.7 (1 inverts all the way).")
         }
         guard EditRegion(parsing: region) != nil else { throw ValidationError("--region \(region): give \(EditRegion.accepted).") }
+        guard EditSettings.isValidRegionNoise(regionNoise) else {
+            throw ValidationError("--region-noise \(regionNoise): give a number in [0, 1], e.g. 0.5 (0 keeps the inversion).")
+        }
     }
 
     /// `sampling`'s settings with these flags applied.
@@ -141,6 +147,7 @@ struct VideoEditOptions: ParsableArguments {
         }
         try validate()
         s.strength = strength
+        s.regionNoise = regionNoise
         s.cacheFolder = noCache ? nil : (cacheDir ?? InversionCache.defaultFolder)
         return s
     }

@@ -85,6 +85,48 @@ import Testing
         #expect(outside.contains { whole.latents.scalars[$0] != x0.scalars[$0] })
     }
 
+    /// `regionNoise` ρ: inside the mask x_T becomes √(1 − ρ²)·x_T + ρ·ε with one ε (torch's normal draw, seed 0) for
+    /// every frame, outside it stays bit for bit; ρ = 0 is the inversion itself. Through a whole edit: outside the
+    /// mask the source latents still come back exactly, inside the result moves with ρ.
+    @Test func regionNoiseLoosensOnlyInsideTheMask() throws {
+        let (f, c, h, w) = (2, 4, 8, 8), plane = h * w
+        var rng = TorchRandom(seed: 7)
+        let xT = Tensor(shape: [f, c, h, w], scalars: rng.normal(count: f * c * plane))
+        var m = [Float](repeating: 0, count: f * plane)
+        for n in 0..<f { for y in 2..<5 { for x in (2 + n)..<(5 + n) { m[n * plane + y * w + x] = 1 } } }
+        let mask = EditMask(mask: Tensor(shape: [f, 1, h, w], scalars: m))
+        var seed0 = TorchRandom(seed: 0)
+        let eps = seed0.normal(count: c * plane)
+        #expect(VideoEditor.loosened(xT, inside: mask, by: 0).scalars == xT.scalars)
+        let loose = VideoEditor.loosened(xT, inside: mask, by: 0.6)
+        for i in 0..<xT.count {
+            let n = i / (c * plane), p = i % plane
+            let expected = m[n * plane + p] == 0 ? xT.scalars[i] : 0.8 * xT.scalars[i] + 0.6 * eps[i % (c * plane)]
+            #expect(abs(loose.scalars[i] - expected) <= 1e-6, "element \(i)")
+        }
+
+        var (editor, settings) = try boxEditor()
+        let clip = movingSquare()
+        let x0 = editor.model.encodeFrames(clip)
+        let plain = try editor.edit(clip, sourcePrompt: "a red square", prompts: ["a blue circle"], settings: settings)[0]
+        settings.regionNoise = 1
+        let redrawn = try editor.edit(clip, sourcePrompt: "a red square", prompts: ["a blue circle"], settings: settings)[0]
+        let region = try #require(redrawn.mask).mask
+        let (cc, pl) = (x0.shape[1], x0.shape[2] * x0.shape[3])
+        var moved: Float = 0
+        for i in 0..<x0.count {
+            let n = i / (cc * pl), p = i % pl
+            if region.scalars[n * pl + p] == 0 {
+                #expect(redrawn.latents.scalars[i] == x0.scalars[i], "latent \(i)")
+            } else {
+                moved = max(moved, abs(redrawn.latents.scalars[i] - plain.latents.scalars[i]))
+            }
+        }
+        #expect(moved > 1e-2, "fresh noise in the region changed nothing there")
+        #expect(EditSettings.isValidRegionNoise(0) && EditSettings.isValidRegionNoise(1))
+        #expect(!EditSettings.isValidRegionNoise(-0.1) && !EditSettings.isValidRegionNoise(1.5) && !EditSettings.isValidRegionNoise(.nan))
+    }
+
     /// The edited frames: the source's pixels bit for bit where no region pixel is within half a latent pixel, the
     /// decoded edit deep inside the region.
     @Test func outsideTheRegionTheSourcePixelsComeBack() throws {
