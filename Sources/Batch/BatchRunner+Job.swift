@@ -101,7 +101,7 @@ extension BatchRunner {
                         guidance: Double(settings.guidance), negativePrompt: settings.negativePrompt),
             sampler: .init(steps: settings.steps, adapter: settings.useAdapter,
                            frameAttention: SamplerSpec.name(settings.frameSources), region: settings.region.name,
-                           strength: settings.strength,
+                           strength: settings.strength, regionNoise: settings.regionNoise,
                            selection: Job.describe(pipeline.selection)),
             outputs: outputs.map { ($0 as NSString).lastPathComponent },
             inversion: inverted ? "computed" : "reused", timings: timings,

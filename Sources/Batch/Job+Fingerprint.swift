@@ -17,7 +17,8 @@ extension Job {
             "steps=\(settings.steps)", "guidance=\(settings.guidance)", "negative=\(settings.negativePrompt)",
             "adapter=\(settings.useAdapter)", "frames=\(SamplerSpec.name(settings.frameSources))",
             "region=\(settings.region.name)",
-        ] + (settings.strength == 1 ? [] : ["strength=\(settings.strength)"]) + [
+        ] + (settings.strength == 1 ? [] : ["strength=\(settings.strength)"])
+          + (settings.regionNoise == 0 ? [] : ["region-noise=\(settings.regionNoise)"]) + [
             "prompt=\(edit.prompt)", "seed=\(edit.seed)",
             "formats=\(pipeline.output.formats.map(\.rawValue).joined(separator: ","))",
         ]

@@ -33,6 +33,8 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var region: String?
         /// `EditSettings.strength` (absent in manifests written before it existed: 1).
         public var strength: Double?
+        /// `EditSettings.regionNoise` (absent in manifests written before it existed: 0).
+        public var regionNoise: Double?
         /// The frame selection as written on the command line (`count`, `stride`, `start`, `crop`, `size`).
         public var selection: String
     }

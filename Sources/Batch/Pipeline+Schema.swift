@@ -115,7 +115,7 @@ extension Pipeline {
     }
 
     static func parseSampler(_ map: YAMLMapping, paths: PathResolver) throws -> SamplerSpec {
-        try map.checkKnown(["steps", "guidance", "negative_prompt", "adapter", "frame_attention", "region", "strength", "cache"])
+        try map.checkKnown(["steps", "guidance", "negative_prompt", "adapter", "frame_attention", "region", "strength", "region_noise", "cache"])
         var s = SamplerSpec()
         if let steps = map.optional("steps") {
             s.steps = try steps.int()
@@ -140,6 +140,12 @@ extension Pipeline {
             s.strength = try st.double()
             if !EditSettings.isValidStrength(s.strength) {
                 throw st.error(.invalidValue, "strength must be in (0, 1] (1 inverts all the way), found \(st.shape)")
+            }
+        }
+        if let rn = map.optional("region_noise") {
+            s.regionNoise = try rn.double()
+            if !EditSettings.isValidRegionNoise(s.regionNoise) {
+                throw rn.error(.invalidValue, "region_noise must be in [0, 1] (0 keeps the inversion), found \(rn.shape)")
             }
         }
         if let c = map.optional("cache") {

@@ -84,6 +84,8 @@ public struct SamplerSpec: Sendable, Equatable {
     public var region = EditSettings().region
     /// How far back each edit starts (`EditSettings.strength`; 1: the whole inversion).
     public var strength = 1.0
+    /// Fresh noise inside each edit's region (`EditSettings.regionNoise`; 0: the inversion as it is).
+    public var regionNoise = 0.0
     public var cache = CacheRule.userCache
 
     public init() {}
@@ -154,6 +156,7 @@ extension Pipeline {
         s.frameSources = sampler.frameAttention
         s.region = sampler.region
         s.strength = sampler.strength
+        s.regionNoise = sampler.regionNoise
         s.cacheFolder = cacheFolder
         return s
     }

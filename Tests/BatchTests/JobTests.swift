@@ -95,6 +95,10 @@ import Testing
         #expect(job.fingerprint(pipeline: p, model: "/m") != reference)
         p.sampler.strength = 1   // the default is left out, so runs from before `strength` existed still resume
         #expect(job.fingerprint(pipeline: p, model: "/m") == reference)
+        p.sampler.regionNoise = 0.5
+        #expect(job.fingerprint(pipeline: p, model: "/m") != reference)
+        p.sampler.regionNoise = 0   // likewise left out at its default
+        #expect(job.fingerprint(pipeline: p, model: "/m") == reference)
         p = base
         p.output.strip = false   // does not change the edited clip
         #expect(job.fingerprint(pipeline: p, model: "/m") == reference)

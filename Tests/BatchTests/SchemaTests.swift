@@ -29,6 +29,7 @@ import Testing
       frame_attention: window:2
       region: auto:0.2
       strength: 0.6
+      region_noise: 0.3
       cache: false
     edits:
       - a porsche on a road
@@ -58,12 +59,13 @@ import Testing
         #expect(!p.sampler.adapter && p.sampler.frameAttention == .window(radius: 2) && p.sampler.cache == .off)
         #expect(p.edits.map(\.name) == ["a-porsche-on-a-road", "snow"])
         #expect(p.edits[1].seed == 12734 && p.edits[1].guidance == 5.5 && p.edits[1].negativePrompt == "people")
-        #expect(p.edits[0].guidance == nil && p.edits[0].origin.line == 25)
+        #expect(p.edits[0].guidance == nil && p.edits[0].origin.line == 26)
         #expect(p.output == OutputSpec(folder: "out/demo", formats: [.mp4, .gif], strip: false, gallery: true))
         let settings = p.editSettings(for: p.edits[1], cacheFolder: nil)
         #expect(settings.guidance == 5.5 && settings.negativePrompt == "people" && settings.steps == 20)
         #expect(p.sampler.region == .auto(threshold: 0.2) && settings.region == .auto(threshold: 0.2))
         #expect(p.sampler.strength == 0.6 && settings.strength == 0.6)
+        #expect(p.sampler.regionNoise == 0.3 && settings.regionNoise == 0.3)
     }
 
     @Test func defaultsForAMinimalFile() throws {
@@ -97,6 +99,7 @@ import Testing
         ("input: {folder: x}\nedits: [a]\nsampler:\n  adapter: maybe\n", 4, "sampler.adapter", "true or false"),
         ("input: {folder: x}\nedits: [a]\nsampler:\n  region: auto:2\n", 4, "sampler.region", "auto:T with 0 < T < 1, or whole"),
         ("input: {folder: x}\nedits: [a]\nsampler:\n  strength: 0\n", 4, "sampler.strength", "in (0, 1]"),
+        ("input: {folder: x}\nedits: [a]\nsampler:\n  region_noise: 1.5\n", 4, "sampler.region_noise", "in [0, 1]"),
         ("input: {folder: x}\nedits: [a]\nframes:\n  size: big\n", 4, "frames.size", "short side"),
         ("input: {folder: x}\nedits: [a]\nframes:\n  start: -3\n", 4, "frames.start", "frame index"),
         ("input: {folder: x}\nedits: [a]\noutput:\n  formats: [mp4, avi]\n", 4, "output.formats[1]", "unknown format"),
