@@ -71,14 +71,6 @@ static void gemm_narrow(const float *a, long lda, const float *b, long ldb, floa
     }
 }
 
-void ck_gemm_narrow(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n, long k) {
-    gemm_narrow(a, lda, b, ldb, c, ldc, m, n, k, 0);
-}
-
-void ck_gemm_narrow_acc(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n,
-                        long k) {
-    gemm_narrow(a, lda, b, ldb, c, ldc, m, n, k, 1);
-}
 #pragma clang attribute pop
 
 int ck_gemm_narrow_available(void) {
@@ -87,7 +79,10 @@ int ck_gemm_narrow_available(void) {
 }
 #else
 int ck_gemm_narrow_available(void) { return 0; }
+#endif
 
+// The same product, one dot product per element: where the AVX-512 kernel cannot run (no AVX-512 on this CPU, or not
+// x86 with clang), so ck_gemm_narrow is correct everywhere (callers still prefer BLAS there: it is much faster).
 static void gemm_plain(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n,
                        long k, int accumulate) {
     for (long i = 0; i < m; i++)
@@ -98,12 +93,24 @@ static void gemm_plain(const float *a, long lda, const float *b, long ldb, float
         }
 }
 
+static void product(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n, long k,
+                    int accumulate) {
+#if defined(__x86_64__) && defined(__clang__)
+    static int fast = -1;  // a benign race: every thread computes the same value
+    if (fast < 0) fast = ck_gemm_narrow_available();
+    if (fast) {
+        gemm_narrow(a, lda, b, ldb, c, ldc, m, n, k, accumulate);
+        return;
+    }
+#endif
+    gemm_plain(a, lda, b, ldb, c, ldc, m, n, k, accumulate);
+}
+
 void ck_gemm_narrow(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n, long k) {
-    gemm_plain(a, lda, b, ldb, c, ldc, m, n, k, 0);
+    product(a, lda, b, ldb, c, ldc, m, n, k, 0);
 }
 
 void ck_gemm_narrow_acc(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n,
                         long k) {
-    gemm_plain(a, lda, b, ldb, c, ldc, m, n, k, 1);
+    product(a, lda, b, ldb, c, ldc, m, n, k, 1);
 }
-#endif

@@ -30,8 +30,8 @@ void ck_attention_rows_causal(const float *q, long ldq, long rows, long first_ro
 size_t ck_attention_scratch_size(long dh, long rows);
 
 /// C[M, N] = A[M, K] · B[K, N], row-major with leading dimensions lda, ldb, ldc, for N a multiple of 16 and at
-/// most 64: no packing (B read in place in blocks of K, A streamed once); C is only written. Written for AVX-512;
-/// elsewhere a plain loop, and ck_gemm_narrow_available() says 0.
+/// most 64: no packing (B read in place in blocks of K, A streamed once); C is only written. Written for AVX-512,
+/// chosen at run time; on a CPU without it (or off x86) a plain loop, and ck_gemm_narrow_available() says 0.
 void ck_gemm_narrow(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n, long k);
 
 /// ck_gemm_narrow adding to C: C[M, N] += A[M, K] · B[K, N].
