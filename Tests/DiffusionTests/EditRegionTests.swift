@@ -65,24 +65,33 @@ import Testing
         let clip = movingSquare()
         let x0 = editor.model.encodeFrames(clip)
         let masked = try editor.edit(clip, sourcePrompt: "a red square", prompts: ["a blue circle"], settings: settings)[0]
+        let inside = try largestChangeInside(masked, x0: x0, against: x0)
+        #expect(inside > 1e-3, "the edit changed nothing inside its mask")
         let mask = try #require(masked.mask).mask
         let plane = 64, c = x0.shape[1]
-        var inside: Float = 0
-        for i in 0..<x0.count {
-            let n = i / (c * plane), p = i % plane
-            if mask.scalars[n * plane + p] == 0 {
-                #expect(masked.latents.scalars[i] == x0.scalars[i], "latent \(i)")
-            } else {
-                inside = max(inside, abs(masked.latents.scalars[i] - x0.scalars[i]))
-            }
-        }
-        #expect(inside > 1e-3, "the edit changed nothing inside its mask")
 
         settings.region = .whole
         let whole = try editor.edit(clip, sourcePrompt: "a red square", prompts: ["a blue circle"], settings: settings)[0]
         #expect(whole.mask == nil)
         let outside = (0..<x0.count).filter { mask.scalars[($0 / (c * plane)) * plane + $0 % plane] == 0 }
         #expect(outside.contains { whole.latents.scalars[$0] != x0.scalars[$0] })
+    }
+
+    /// Expects `result`'s latents [F, C, h, w] to be `x0`'s bit for bit outside its mask; returns the largest
+    /// difference from `reference` inside it.
+    func largestChangeInside(_ result: EditResult, x0: Tensor, against reference: Tensor) throws -> Float {
+        let mask = try #require(result.mask).mask
+        let c = x0.shape[1], plane = x0.shape[2] * x0.shape[3]
+        var inside: Float = 0
+        for i in 0..<x0.count {
+            let n = i / (c * plane), p = i % plane
+            if mask.scalars[n * plane + p] == 0 {
+                #expect(result.latents.scalars[i] == x0.scalars[i], "latent \(i)")
+            } else {
+                inside = max(inside, abs(result.latents.scalars[i] - reference.scalars[i]))
+            }
+        }
+        return inside
     }
 
     /// `regionNoise` ρ: inside the mask x_T becomes √(1 − ρ²)·x_T + ρ·ε with one ε (torch's normal draw, seed 0) for
@@ -111,17 +120,7 @@ import Testing
         let plain = try editor.edit(clip, sourcePrompt: "a red square", prompts: ["a blue circle"], settings: settings)[0]
         settings.regionNoise = 1
         let redrawn = try editor.edit(clip, sourcePrompt: "a red square", prompts: ["a blue circle"], settings: settings)[0]
-        let region = try #require(redrawn.mask).mask
-        let (cc, pl) = (x0.shape[1], x0.shape[2] * x0.shape[3])
-        var moved: Float = 0
-        for i in 0..<x0.count {
-            let n = i / (cc * pl), p = i % pl
-            if region.scalars[n * pl + p] == 0 {
-                #expect(redrawn.latents.scalars[i] == x0.scalars[i], "latent \(i)")
-            } else {
-                moved = max(moved, abs(redrawn.latents.scalars[i] - plain.latents.scalars[i]))
-            }
-        }
+        let moved = try largestChangeInside(redrawn, x0: x0, against: plain.latents)
         #expect(moved > 1e-2, "fresh noise in the region changed nothing there")
         #expect(EditSettings.isValidRegionNoise(0) && EditSettings.isValidRegionNoise(1))
         #expect(!EditSettings.isValidRegionNoise(-0.1) && !EditSettings.isValidRegionNoise(1.5) && !EditSettings.isValidRegionNoise(.nan))
