@@ -147,6 +147,9 @@ extension Pipeline {
             if !EditSettings.isValidRegionNoise(s.regionNoise) {
                 throw rn.error(.invalidValue, "region_noise must be in [0, 1] (0 keeps the inversion), found \(rn.shape)")
             }
+            if s.regionNoise > 0 && s.region == .whole {
+                throw rn.error(.invalidValue, "region_noise loosens the edit region and region: whole has none; use region: auto or leave region_noise out")
+            }
         }
         if let c = map.optional("cache") {
             let text = try c.string()

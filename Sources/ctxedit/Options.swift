@@ -122,6 +122,9 @@ struct VideoEditOptions: ParsableArguments {
         guard EditSettings.isValidRegionNoise(regionNoise) else {
             throw ValidationError("--region-noise \(regionNoise): give a number in [0, 1], e.g. 0.5 (0 keeps the inversion).")
         }
+        if regionNoise > 0, EditRegion(parsing: region) == .whole {
+            throw ValidationError("--region-noise \(regionNoise) loosens the edit region, and --region whole has none (it would redraw the whole clip); use --region auto, or leave --region-noise out.")
+        }
     }
 
     /// `sampling`'s settings with these flags applied.

@@ -100,6 +100,7 @@ import Testing
         ("input: {folder: x}\nedits: [a]\nsampler:\n  region: auto:2\n", 4, "sampler.region", "auto:T with 0 < T < 1, or whole"),
         ("input: {folder: x}\nedits: [a]\nsampler:\n  strength: 0\n", 4, "sampler.strength", "in (0, 1]"),
         ("input: {folder: x}\nedits: [a]\nsampler:\n  region_noise: 1.5\n", 4, "sampler.region_noise", "in [0, 1]"),
+        ("input: {folder: x}\nedits: [a]\nsampler:\n  region: whole\n  region_noise: 0.5\n", 5, "sampler.region_noise", "region: auto"),
         ("input: {folder: x}\nedits: [a]\nframes:\n  size: big\n", 4, "frames.size", "short side"),
         ("input: {folder: x}\nedits: [a]\nframes:\n  start: -3\n", 4, "frames.start", "frame index"),
         ("input: {folder: x}\nedits: [a]\noutput:\n  formats: [mp4, avi]\n", 4, "output.formats[1]", "unknown format"),
