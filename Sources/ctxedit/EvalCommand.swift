@@ -68,10 +68,10 @@ struct EvalCommand: ParsableCommand {
     var out = "out/eval"
 
     func validate() throws {
-        _ = try editRegion()
+        let parsedRegion = try editRegion()
         if !EditSettings.isValidStrength(strength) { throw ValidationError("--strength \(strength): give a number in (0, 1].") }
         if !EditSettings.isValidRegionNoise(regionNoise) { throw ValidationError("--region-noise \(regionNoise): give a number in [0, 1].") }
-        if regionNoise > 0, try editRegion() == .whole {
+        if regionNoise > 0, parsedRegion == .whole {
             throw ValidationError("--region-noise \(regionNoise) loosens the edit region, and --region whole has none; use --region auto, or leave --region-noise out.")
         }
         if tuneSteps < 0 { throw ValidationError("--tune-steps \(tuneSteps): give 0 (no tuned row) or more.") }

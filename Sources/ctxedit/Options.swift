@@ -118,11 +118,11 @@ struct VideoEditOptions: ParsableArguments {
         guard EditSettings.isValidStrength(strength) else {
             throw ValidationError("--strength \(strength): give a number in (0, 1], e.g. 0.7 (1 inverts all the way).")
         }
-        guard EditRegion(parsing: region) != nil else { throw ValidationError("--region \(region): give \(EditRegion.accepted).") }
+        guard let parsedRegion = EditRegion(parsing: region) else { throw ValidationError("--region \(region): give \(EditRegion.accepted).") }
         guard EditSettings.isValidRegionNoise(regionNoise) else {
             throw ValidationError("--region-noise \(regionNoise): give a number in [0, 1], e.g. 0.5 (0 keeps the inversion).")
         }
-        if regionNoise > 0, EditRegion(parsing: region) == .whole {
+        if regionNoise > 0, parsedRegion == .whole {
             throw ValidationError("--region-noise \(regionNoise) loosens the edit region, and --region whole has none (it would redraw the whole clip); use --region auto, or leave --region-noise out.")
         }
     }
