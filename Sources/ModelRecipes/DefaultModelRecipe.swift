@@ -52,6 +52,9 @@ public struct DefaultModelRecipe: Sendable {
     /// Stage (b): text encoder + UNet + adapter steps and learning rate.
     public var jointSteps = 9000
     public var jointLearningRate = 1e-3
+    /// Stage (b) keeps an exponential moving average of its weights with this decay (`WeightAverage`, diffusers'
+    /// `EMAModel`) and exports the average; 0: none, the last weights are exported.
+    public var averageDecay = 0.0
     /// Share of training captions replaced by the empty caption (classifier-free guidance needs the unconditional
     /// prediction).
     public var captionDropout = 0.1

@@ -123,9 +123,11 @@ public final class DefaultModelTraining {
     /// checkpoint in `folder` when there is one. A run of another length continues at the same step on the cosine
     /// of its new length.
     func stageTrainer(_ parameters: [(key: String, variable: Variable)], stage: String, folder: String, seed: UInt64,
-                      steps: Int, warmup: Int, learningRate: Double, weightDecay: Double) throws -> Trainer {
+                      steps: Int, warmup: Int, learningRate: Double, weightDecay: Double,
+                      averageDecay: Double? = nil) throws -> Trainer {
         let state = TrainingState(seed: seed, schedule: .cosine(warmupSteps: warmup, totalSteps: steps),
-                                  optimizer: .init(learningRate: learningRate, weightDecay: weightDecay), maxGradNorm: 1.0)
+                                  optimizer: .init(learningRate: learningRate, weightDecay: weightDecay), maxGradNorm: 1.0,
+                                  averageDecay: averageDecay)
         let trainer = Trainer(parameters: parameters, state: state)
         if FileManager.default.fileExists(atPath: folder + "/" + TrainingCheckpoint.stateFileName) {
             try trainer.resume(from: folder)
@@ -254,7 +256,7 @@ public final class DefaultModelTraining {
         let model = try makeJoint(tokenizerSize: tokenizer.vocabulary.count)
         let trainer = try stageTrainer(model.trainable, stage: "stage b (text encoder + UNet + adapter)", folder: jointFolder,
                                        seed: r.seed &+ 2, steps: r.jointSteps, warmup: 50, learningRate: r.jointLearningRate,
-                                       weightDecay: 1e-2)
+                                       weightDecay: 1e-2, averageDecay: r.averageDecay > 0 ? r.averageDecay : nil)
         log("stage b: \(trainer.parameters.reduce(0) { $0 + $1.variable.value.count }) parameters, \(r.jointSteps) steps of \(r.clipsPerStep)×\(r.clipFrames) frames")
         let scheduler = try r.scheduler()
         let alphasCumprod = scheduler.schedule.alphasCumprod, objective = scheduler.prediction
@@ -329,7 +331,8 @@ public final class DefaultModelTraining {
             if step % r.checkpointEvery == 0 || step == r.jointSteps {
                 try trainer.save(to: jointFolder)
                 try record.save(recordPath)
-                try Self.write(model.parts, to: workFolder + "/joint-latest")
+                // The weights to sample with: the moving average when the recipe keeps one.
+                try Self.write(model.parts, averaged: trainer.averagedValues, to: workFolder + "/joint-latest")
                 try sample?(step)
             }
         }
@@ -422,10 +425,16 @@ public final class DefaultModelTraining {
         try writer.write()
     }
 
-    /// Each part's current parameters as `folder/<prefix>.safetensors` (f32, checkpoint keys).
-    static func write(_ parts: [(prefix: String, parameters: Parameters)], to folder: String) throws {
+    /// Each part's parameters as `folder/<prefix>.safetensors` (f32, checkpoint keys): the value in `averaged`
+    /// (keyed `<prefix>/<key>`, as the trainer names them) where there is one, else the current value.
+    static func write(_ parts: [(prefix: String, parameters: Parameters)], averaged: [String: Tensor] = [:],
+                      to folder: String) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        for part in parts { try write(part.parameters.tensors(), to: folder + "/\(part.prefix).safetensors", dtype: .f32) }
+        for part in parts {
+            var tensors = part.parameters.tensors()
+            for key in tensors.keys { if let a = averaged[part.prefix + "/" + key] { tensors[key] = a } }
+            try write(tensors, to: folder + "/\(part.prefix).safetensors", dtype: .f32)
+        }
     }
 
     static func writeJSON(_ object: [String: Any], to path: String) throws {

@@ -10,16 +10,25 @@ import Tensors
 ///     try trainer.save(to: "out/checkpoint")
 ///
 /// Each step's random numbers come from `TrainingRandom(seed: state.seed, stream: state.step)`, so a resumed
-/// run draws what the uninterrupted run would have.
+/// run draws what the uninterrupted run would have. With `state.averageDecay` set, every update also folds the
+/// parameters into their moving average (`WeightAverage`), saved and resumed with the checkpoint.
 public final class Trainer {
     public let parameters: [(key: String, variable: Variable)]
     public let optimizer: AdamW
     public private(set) var state: TrainingState
+    /// The parameters' moving average, when `state.averageDecay` asks for one.
+    public private(set) var average: WeightAverage?
 
     public init(parameters: [(key: String, variable: Variable)], state: TrainingState) {
         self.parameters = parameters
         self.state = state
         optimizer = AdamW(parameters, state.optimizer)
+        average = state.averageDecay.map { WeightAverage(decay: $0) }
+    }
+
+    /// The weights to sample with: each parameter's moving average where one is kept, else its current value.
+    public var averagedValues: [String: Tensor] {
+        Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, average?.values[$0.key] ?? $0.variable.value) })
     }
 
     /// One update. `loss` builds the (recorded) scalar loss from this step's random stream; returns its value.
@@ -34,16 +43,23 @@ public final class Trainer {
         optimizer.step(learningRate: state.learningRate)
         optimizer.zeroGrad()
         state.step += 1
+        average?.update(parameters, atUpdate: state.step)
         return l.value.scalars[0]
     }
 
     public func save(to folder: String) throws(TrainingError) {
-        try TrainingCheckpoint.save(state, parameters: parameters, optimizer: optimizer, to: folder)
+        try TrainingCheckpoint.save(state, parameters: parameters, optimizer: optimizer, average: average?.values ?? [:],
+                                    to: folder)
     }
 
-    /// Restores parameters, optimizer state and the step counter from `folder`.
+    /// Restores parameters, optimizer state, the moving average and the step counter from `folder`. The average's
+    /// decay stays this trainer's (a checkpoint without one starts averaging from its parameters at the next update).
     public func resume(from folder: String) throws(TrainingError) {
-        state = try TrainingCheckpoint.load(from: folder, parameters: parameters, optimizer: optimizer)
+        let decay = state.averageDecay
+        let (loaded, values) = try TrainingCheckpoint.load(from: folder, parameters: parameters, optimizer: optimizer)
+        state = loaded
+        state.averageDecay = decay
+        average = decay.map { WeightAverage(decay: $0, values: values) }
     }
 
     /// Replaces the learning-rate schedule (a run resumed with a new length keeps its step but follows the

@@ -68,6 +68,9 @@ struct TrainDefaultCommand: ParsableCommand {
     @Option(name: .customLong("clips-per-step"), help: "Stage (b) clips per step; an image step draws clips × 4 single frames (default: the recipe's, 2).")
     var clipsPerStep: Int?
 
+    @Option(name: .customLong("ema-decay"), help: "Stage (b): keep a moving average of the weights with this decay (such as 0.999) and export it (default: the recipe's; 0: none).")
+    var emaDecay: Double?
+
     @Option(name: .customLong("decoder-steps"), help: "Stage (a′) steps: the VAE decoder on noisy latents, encoder frozen (default: the recipe's; 0 skips it).")
     var decoderSteps: Int?
 
@@ -136,6 +139,10 @@ struct TrainDefaultCommand: ParsableCommand {
         if let clipsPerStep {
             guard clipsPerStep > 0 else { throw ValidationError("--clips-per-step \(clipsPerStep): give 1 or more") }
             recipe.clipsPerStep = clipsPerStep
+        }
+        if let emaDecay {
+            guard (0..<1).contains(emaDecay) else { throw ValidationError("--ema-decay \(emaDecay): give a decay from 0 (no average) to below 1, such as 0.999") }
+            recipe.averageDecay = emaDecay
         }
         if let decoderSteps {
             guard decoderSteps >= 0 else { throw ValidationError("--decoder-steps \(decoderSteps): give 0 (no stage a′) or more") }

@@ -11,6 +11,12 @@ import Training
 /// (a longer run on the schedule of its new length) and exports a folder that loads, with the recipe's objective in
 /// its scheduler config.
 @Suite struct DefaultModelTrainingTests {
+    /// A JSON value read for one string field.
+    struct AnyDecodable: Decodable {
+        let string: String?
+        init(from decoder: Decoder) throws { string = try? decoder.singleValueContainer().decode(String.self) }
+    }
+
     /// A temporary folder (`remove()` it when done) and trainings on it that log every step into `lines`.
     final class ToyRun {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ctxedit-toy-\(UUID().uuidString)").path
@@ -108,6 +114,29 @@ import Training
         _ = try folder.loadUNet()
         _ = try folder.loadTextEncoder()
         #expect(try folder.loadAdapter() != nil)
+    }
+
+    /// With a moving average (`averageDecay`), the weights stage (b) leaves to export (`joint-latest`) are the
+    /// checkpoint's averages (`ema/...`), not its last parameters.
+    @Test func averagedRunExportsTheAverage() throws {
+        var r = Self.shortToyRecipe()
+        r.jointSteps = 3
+        r.averageDecay = 0.5
+        let run = ToyRun()
+        defer { run.remove() }
+        _ = try run.trainBothStages(r)
+        let joint = run.folder + "/work/joint"
+        let state = try JSONDecoder().decode([String: AnyDecodable].self,
+                                             from: Data(contentsOf: URL(fileURLWithPath: joint + "/state.json")))
+        let checkpoint = try SafeTensorsFile(path: joint + "/" + #require(state["tensors"]?.string))
+        let latest = try SafeTensorsFile(path: run.folder + "/work/joint-latest/unet.safetensors")
+        var differing = 0
+        for name in latest.names {
+            let exported = try latest.floats(name)
+            #expect(exported == (try checkpoint.floats("ema/unet/" + name)), "\(name) is not the average")
+            if exported != (try checkpoint.floats("param/unet/" + name)) { differing += 1 }
+        }
+        #expect(differing > latest.names.count / 2, "only \(differing) of \(latest.names.count) tensors differ from the last weights")
     }
 
     /// Finer latents (a VAE of two levels: 2x downsampling), a UNet whose finest level has no attention and adds

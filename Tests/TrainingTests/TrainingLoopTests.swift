@@ -66,7 +66,8 @@ import Tensors
         let x0 = randn([2, 4, 8, 8], seed: 21), context = randn([2, 4, 8], seed: 22)
         let trainable = { (key: String) in key.contains("attentions") || key.hasPrefix("conv_in") }
         let state = TrainingState(seed: 9, schedule: .cosine(warmupSteps: 2, totalSteps: 6),
-                                  optimizer: .init(learningRate: 2e-3), maxGradNorm: 1.0, notes: ["test": "resume"])
+                                  optimizer: .init(learningRate: 2e-3), maxGradNorm: 1.0, averageDecay: 0.9,
+                                  notes: ["test": "resume"])
         func makeTrainer() throws -> (Trainer, Trainable.UNet2DConditionModel) {
             let parameters = Parameters()
             let unet = try Trainable.UNet2DConditionModel(
@@ -101,10 +102,38 @@ import Tensors
             #expect(straight.optimizer.state[key] == second.optimizer.state[key], "\(key): optimizer state differs")
         }
         #expect(second.state.step == n && straight.parameters.count == second.parameters.count)
+        // The moving average resumes too, and differs from the last weights (it would not if it were not kept).
+        #expect(straight.average == second.average && straight.average?.values.count == straight.parameters.count)
+        #expect(straight.averagedValues.contains { key, value in value != straight.parameters.first { $0.key == key }!.variable.value })
         // Only the latest tensor file is kept beside state.json.
         try second.save(to: folder)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
         #expect(files == ["checkpoint-00000006.safetensors", "state.json"])
+    }
+
+    /// The moving average after each update equals the recurrence of `WeightAverage`'s documentation, computed
+    /// here in Double from the parameters the trainer had after each step (tolerance 1e-6: Float rounding).
+    @Test func averageFollowsItsRecurrence() throws {
+        let p = Variable(Tensor(shape: [3], scalars: [1, -2, 0.5]), requiresGrad: true)
+        let target = Tensor(shape: [3], scalars: [0.25, 0.75, -1])
+        let trainer = Trainer(parameters: [("p", p)], state: TrainingState(seed: 3, optimizer: .init(learningRate: 0.1),
+                                                                         averageDecay: 0.8))
+        var expected: [Double] = []
+        for n in 1...12 {
+            trainer.step { _ in Variable.mseLoss(p * 2, Variable(target)) }
+            let now = p.value.scalars.map(Double.init)
+            // decay_n = 0 at the first update, then min(0.8, n / (9 + n)): 0.18, 0.25, ... reaching 0.8 at n = 36.
+            let decay = n == 1 ? 0 : min(0.8, Double(n) / Double(9 + n))
+            expected = n == 1 ? now : zip(expected, now).map { $0 - (1 - decay) * ($0 - $1) }
+            let got = try #require(trainer.average?.values["p"]).scalars
+            for (g, e) in zip(got, expected) { #expect(abs(Double(g) - e) < 1e-6, "update \(n): \(got) vs \(expected)") }
+        }
+        // The parameters moved on; the average lags behind them.
+        #expect(trainer.averagedValues["p"] != p.value)
+        // Without a decay no average is kept and the weights to sample with are the parameters.
+        let plain = Trainer(parameters: [("p", p)], state: TrainingState(seed: 3))
+        plain.step { _ in Variable.mseLoss(p * 2, Variable(target)) }
+        #expect(plain.average == nil && plain.averagedValues["p"] == p.value)
     }
 
     /// Loading into a model that trains other parameters fails with a message naming the parameter.

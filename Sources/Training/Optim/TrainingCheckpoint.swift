@@ -19,16 +19,19 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var optimizer: AdamW.Configuration
     /// Gradient-norm clipping threshold, if any.
     public var maxGradNorm: Double?
+    /// Decay of the parameters' exponential moving average (`WeightAverage`), if one is kept.
+    public var averageDecay: Double?
     /// Free-form notes of the caller (model, prompt, clip), kept with the checkpoint.
     public var notes: [String: String]
 
     public init(step: Int = 0, seed: UInt64, schedule: LRSchedule = .constant, optimizer: AdamW.Configuration = .init(),
-                maxGradNorm: Double? = nil, notes: [String: String] = [:]) {
+                maxGradNorm: Double? = nil, averageDecay: Double? = nil, notes: [String: String] = [:]) {
         self.step = step
         self.seed = seed
         self.schedule = schedule
         self.optimizer = optimizer
         self.maxGradNorm = maxGradNorm
+        self.averageDecay = averageDecay
         self.notes = notes
     }
 
@@ -38,7 +41,8 @@ public struct TrainingState: Codable, Equatable, Sendable {
 
 /// Training checkpoints in a folder: `state.json` (the `TrainingState` and the name of its tensor file) and
 /// `checkpoint-STEP.safetensors` with, per trainable parameter key K:
-/// `param/K` (its value), `adamw.m/K`, `adamw.v/K` (F32, its shape) and `adamw.step/K` (I64 scalar).
+/// `param/K` (its value), `adamw.m/K`, `adamw.v/K` (F32, its shape), `adamw.step/K` (I64 scalar) and, when the run
+/// keeps a `WeightAverage`, `ema/K` (F32, its shape).
 ///
 /// Saving is atomic as a whole: the tensor file is written under a new name (atomically), then `state.json` is
 /// replaced atomically to point at it, then older tensor files are removed. A crash at any point leaves the
@@ -53,9 +57,10 @@ public enum TrainingCheckpoint {
         var state: TrainingState
     }
 
-    /// Saves `parameters`' values and `optimizer`'s moments with `state` into `folder` (created if needed).
+    /// Saves `parameters`' values and `optimizer`'s moments (and the parameters' `average`, if kept) with `state`
+    /// into `folder` (created if needed).
     public static func save(_ state: TrainingState, parameters: [(key: String, variable: Variable)], optimizer: AdamW,
-                            to folder: String) throws(TrainingError) {
+                            average: [String: Tensor] = [:], to folder: String) throws(TrainingError) {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
@@ -73,6 +78,7 @@ public enum TrainingCheckpoint {
                     let bytes = withUnsafeBytes(of: Int64(s.step).littleEndian) { Array($0) }
                     try writer.add("adamw.step/" + key, shape: [], dtype: .i64, rawBytes: bytes)
                 }
+                if let a = average[key] { try writer.add("ema/" + key, shape: a.shape, values: a.scalars) }
             }
             try writer.write()
         } catch {
@@ -93,9 +99,10 @@ public enum TrainingCheckpoint {
     }
 
     /// Reads `folder`'s checkpoint into `parameters` (values) and `optimizer` (moments and step counts) and returns
-    /// its state. Every parameter must be in the checkpoint with its shape, and nothing else may be.
+    /// its state and the parameters' averages it holds (none from a run that kept none). Every parameter must be in
+    /// the checkpoint with its shape, and nothing else may be.
     public static func load(from folder: String, parameters: [(key: String, variable: Variable)],
-                            optimizer: AdamW) throws(TrainingError) -> TrainingState {
+                            optimizer: AdamW) throws(TrainingError) -> (state: TrainingState, average: [String: Tensor]) {
         let statePath = folder + "/" + stateFileName
         guard let data = FileManager.default.contents(atPath: statePath) else { throw .noCheckpoint(folder: folder) }
         let file: StateFile
@@ -116,6 +123,7 @@ public enum TrainingCheckpoint {
             throw .checkpointMismatch(path: tensorPath, reason: "it holds \(extra.dropFirst(6)), which this model does not train")
         }
         var restored: [(Variable, Tensor, AdamW.State?)] = []
+        var average: [String: Tensor] = [:]
         for (key, v) in parameters {
             do {
                 guard tensors.names.contains("param/" + key) else {
@@ -135,6 +143,9 @@ public enum TrainingCheckpoint {
                     state = AdamW.State(step: Int(step), m: try tensors.floats("adamw.m/" + key, shape: shape),
                                         v: try tensors.floats("adamw.v/" + key, shape: shape))
                 }
+                if tensors.names.contains("ema/" + key) {
+                    average[key] = Tensor(shape: shape, scalars: try tensors.floats("ema/" + key, shape: shape))
+                }
                 restored.append((v, value, state))
             } catch let error as TrainingError {
                 throw error
@@ -151,7 +162,7 @@ public enum TrainingCheckpoint {
             optimizer.state[key] = state
         }
         optimizer.configuration = file.state.optimizer
-        return file.state
+        return (file.state, average)
     }
 
     /// Writes `bytes` to `.NAME.partial-PID-RANDOM` beside `path`, fsyncs, and renames it over `path`.
