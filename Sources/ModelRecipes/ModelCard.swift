@@ -32,6 +32,11 @@ enum ModelCard {
             resting and unrotated on a plain background, where the shape word is most of what the caption adds.
 
             """ : ""
+        let averaging = r.averageDecay > 0 ? """
+            The exported stage (b) weights are the moving average of its weights, decay \(r.averageDecay) (`DefaultModelRecipe.averageDecay`,
+            `Training.WeightAverage`), not the last ones.
+
+            """ : ""
         let latent = r.imageSize / r.latentFactor
         let attention = r.unetLevelsWithoutAttention == 0 ? "cross-attention in every block"
             : "no attention in the finest \(r.unetLevelsWithoutAttention == 1 ? "level" : "\(r.unetLevelsWithoutAttention) levels"), cross-attention in the others"
@@ -68,7 +73,7 @@ enum ModelCard {
         \(decoder)| b | text encoder + UNet + adapter: \(r.prediction == "v_prediction" ? "‖v_θ(x_t, c, t) − v‖², v = √ᾱ_t·ε − √(1−ᾱ_t)·x₀" : "‖ε_θ(x_t, c, t) − ε‖²"), x_t = √ᾱ_t·x₀ + k_t·r_φ(x̂₀, c, t, neighbours) + √(1−ᾱ_t)·ε (x̂₀: the model's own estimate, no gradient) | \(r.jointSteps) | \(r.clipsPerStep) clips × \(r.clipFrames) frames; every \(r.imageStepEvery == 2 ? "other" : String(r.imageStepEvery) + "th") step \(r.clipsPerStep * r.clipFrames) single frames | \(r.jointLearningRate) | \(loss(record.joint)) | \(String(format: "%.2f", record.joint.secondsPerStep)) | \(String(format: "%.0f", record.joint.wallSeconds)) s |
 
         The last layer of every residual branch (and the UNet's `conv_out`) starts at zero (`DefaultModelRecipe.startsAtZero`).
-        \(weighting)\(focusing)Caption dropout \(Int(r.captionDropout * 100))% (empty caption, for classifier-free guidance); otherwise each optional
+        \(weighting)\(focusing)\(averaging)Caption dropout \(Int(r.captionDropout * 100))% (empty caption, for classifier-free guidance); otherwise each optional
         phrase (size, motion, background) is left out with probability \(r.captionPhraseDrop), so shorter prompts such as
         "a blue square on a gray background" are in the training distribution; gradient clipping 1.0;
         the UNet uses sparse-causal cross-frame attention over each clip. Total training wall time \(String(format: "%.0f", total)) s

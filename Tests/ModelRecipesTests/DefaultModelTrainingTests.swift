@@ -117,14 +117,14 @@ import Training
     }
 
     /// With a moving average (`averageDecay`), the weights stage (b) leaves to export (`joint-latest`) are the
-    /// checkpoint's averages (`ema/...`), not its last parameters.
+    /// checkpoint's averages (`ema/...`), not its last parameters, and the exported card says so.
     @Test func averagedRunExportsTheAverage() throws {
         var r = Self.shortToyRecipe()
         r.jointSteps = 3
         r.averageDecay = 0.5
         let run = ToyRun()
         defer { run.remove() }
-        _ = try run.trainBothStages(r)
+        let training = try run.trainBothStages(r)
         let joint = run.folder + "/work/joint"
         let state = try JSONDecoder().decode([String: AnyDecodable].self,
                                              from: Data(contentsOf: URL(fileURLWithPath: joint + "/state.json")))
@@ -137,6 +137,10 @@ import Training
             if exported != (try checkpoint.floats("param/unet/" + name)) { differing += 1 }
         }
         #expect(differing > latest.names.count / 2, "only \(differing) of \(latest.names.count) tensors differ from the last weights")
+        // The card says which weights were exported.
+        try training.export(to: run.folder + "/model")
+        let card = try String(contentsOfFile: run.folder + "/model/MODEL_CARD.md", encoding: .utf8)
+        #expect(card.contains("moving average of its weights, decay 0.5"), "\(card)")
     }
 
     /// Finer latents (a VAE of two levels: 2x downsampling), a UNet whose finest level has no attention and adds
