@@ -68,12 +68,8 @@ struct EvalCommand: ParsableCommand {
     var out = "out/eval"
 
     func validate() throws {
-        let parsedRegion = try editRegion()
         if !EditSettings.isValidStrength(strength) { throw ValidationError("--strength \(strength): give a number in (0, 1].") }
-        if !EditSettings.isValidRegionNoise(regionNoise) { throw ValidationError("--region-noise \(regionNoise): give a number in [0, 1].") }
-        if regionNoise > 0, parsedRegion == .whole {
-            throw ValidationError("--region-noise \(regionNoise) loosens the edit region, and --region whole has none; use --region auto, or leave --region-noise out.")
-        }
+        try VideoEditOptions.checkRegionNoise(regionNoise, region: try editRegion())
         if tuneSteps < 0 { throw ValidationError("--tune-steps \(tuneSteps): give 0 (no tuned row) or more.") }
         if !(tuneLR > 0 && tuneLR.isFinite) { throw ValidationError("--tune-lr \(tuneLR): give a positive learning rate, e.g. 1e-4.") }
     }

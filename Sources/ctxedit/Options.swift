@@ -119,11 +119,16 @@ struct VideoEditOptions: ParsableArguments {
             throw ValidationError("--strength \(strength): give a number in (0, 1], e.g. 0.7 (1 inverts all the way).")
         }
         guard let parsedRegion = EditRegion(parsing: region) else { throw ValidationError("--region \(region): give \(EditRegion.accepted).") }
-        guard EditSettings.isValidRegionNoise(regionNoise) else {
-            throw ValidationError("--region-noise \(regionNoise): give a number in [0, 1], e.g. 0.5 (0 keeps the inversion).")
+        try Self.checkRegionNoise(regionNoise, region: parsedRegion)
+    }
+
+    /// `--region-noise ρ` with `--region`: 0 ≤ ρ ≤ 1, and none with the whole frame (shared with `ctxedit eval`).
+    static func checkRegionNoise(_ rho: Double, region: EditRegion) throws {
+        guard EditSettings.isValidRegionNoise(rho) else {
+            throw ValidationError("--region-noise \(rho): give a number in [0, 1], e.g. 0.5 (0 keeps the inversion).")
         }
-        if regionNoise > 0, parsedRegion == .whole {
-            throw ValidationError("--region-noise \(regionNoise) loosens the edit region, and --region whole has none (it would redraw the whole clip); use --region auto, or leave --region-noise out.")
+        if rho > 0, region == .whole {
+            throw ValidationError("--region-noise \(rho) loosens the edit region, and --region whole has none (it would redraw the whole clip); use --region auto, or leave --region-noise out.")
         }
     }
 
